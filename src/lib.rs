@@ -1,0 +1,18 @@
+//! commune-sim: an agent-based model of China's rural economy during the Great Leap Forward
+//! (1957–1962).
+//!
+//! The layers, in the order data flows through them (see ARCHITECTURE.md):
+//! [`scenario`] (the only fallible input stage) → [`world`] (the synthetic communes) →
+//! [`step`] (the monthly phases; no IO, cannot fail) → [`collect`] (national, provincial and
+//! commune series) → [`export`] (CSV and the manifest). [`app`] is the glue the CLI calls.
+
+pub mod error;
+pub mod scenario;
+pub mod time;
+pub mod rng;
+pub mod step;
+pub mod world;
+pub mod collect;
+pub mod app;
+pub mod cli;
+pub mod export;

@@ -1,0 +1,142 @@
+//! Allocation within the team and consumption under the mess-hall regimes (§4.9).
+//!
+//! ```text
+//! household:  c = min(c_norm, (G + H) / (AE · days to harvest))
+//! free:       c = c_norm · (1 + ω_free) from G (hidden grain confiscated), until the stock
+//!             would not last to the harvest at c_norm or the free months are over → rationed
+//! rationed:   c = min(c_norm, (1 − w) · G / (AE · days to harvest)); non-workers get ξ of a
+//!             worker's ration
+//! ```
+//! Canteens lose a share w of the grain they draw to waste, theft and cooking.
+
+use super::{CommuneMonth, Knobs, calendar};
+use crate::scenario::Params;
+use crate::step::harvest::{add, kg};
+use crate::step::procure::adult_equivalents;
+use crate::world::{ADULT_EQUIVALENT, MessMode, N_AGE, TeamsMut, WORKING};
+
+/// Standard normal quantiles at the middle of the three terciles: intake multipliers are
+/// `1 + z·cv`, which gives the three points a coefficient of variation of `cv`.
+pub const TERCILE_Z: [f32; 3] = [-1.224_744_9, 0.0, 1.224_744_9];
+
+/// What each age group of a team took in this month, per adult equivalent.
+#[derive(Clone, Copy, Debug)]
+pub struct Intake {
+    /// Energy per adult equivalent per day, by age group.
+    pub kcal: [f32; N_AGE],
+    /// Spread of intake within each group.
+    pub cv: f32,
+}
+
+/// What team `i` plans with: the days until the October harvest, and the net summer harvest it
+/// still expects before then (a normal one, less the normal procurement rate), kg. Households
+/// ration their grain over the whole grain year, not only to the small summer harvest.
+pub fn planning(t: &TeamsMut<'_>, i: usize, p: &Params, k: &Knobs) -> (f64, f64) {
+    let moy = k.month.month();
+    let horizon = f64::from(calendar::months_to_october(moy)) * 365.25 / 12.0;
+    let pr = &p.production;
+    let before_summer = !(6..=9).contains(&moy);
+    let expected = if before_summer {
+        f64::from(t.base_output_kg[i])
+            * pr.summer_share
+            * (1.0 - pr.seed_share - pr.feed_share - pr.storage_loss - pr.loss_base)
+            * (1.0 - k.procurement_rate)
+    } else {
+        0.0
+    };
+    (horizon, expected)
+}
+
+/// Updates team `i`'s mess-hall regime, feeds it, and returns what each group ate.
+pub fn eat(t: &mut TeamsMut<'_>, i: usize, p: &Params, k: &Knobs, out: &mut CommuneMonth) -> Intake {
+    let m = &p.mess_halls;
+    let n = &p.nutrition;
+    let days = f64::from(k.month.days());
+    let pop = t.pop[i];
+    let ae = adult_equivalents(&pop);
+    let (horizon, expected) = planning(t, i, p, k);
+    let ration = n.ration_kg;
+
+    // Regime.
+    let covered = f64::from(t.canteen_rank[i]) < k.canteen_coverage;
+    match (covered, t.mess[i]) {
+        (true, MessMode::Household | MessMode::Dissolved) => {
+            t.mess[i] = MessMode::Free;
+            t.canteen_months[i] = 0;
+            // Household stocks (and cookware) go to the canteen.
+            let h = u64::from(t.hidden_kg[i]);
+            add(&mut t.grain_kg[i], h);
+            t.hidden_kg[i] = 0;
+            out.seized_kg += h;
+        }
+        (true, _) => t.canteen_months[i] = t.canteen_months[i].saturating_add(1),
+        (false, MessMode::Free | MessMode::Rationed) => t.mess[i] = MessMode::Dissolved,
+        (false, _) => {}
+    }
+    if t.mess[i] == MessMode::Free
+        && (f64::from(t.canteen_months[i]) >= m.free_months
+            || f64::from(t.grain_kg[i]) + expected < ration * ae * horizon)
+    {
+        t.mess[i] = MessMode::Rationed;
+    }
+
+    // Grain per adult equivalent per day, and grain drawn from the stocks.
+    let g = f64::from(t.grain_kg[i]);
+    let mut factors = [1.0f32; N_AGE];
+    let (c, drawn_from_hidden, drawn) = if ae <= 0.0 {
+        (0.0, 0, 0)
+    } else {
+        match t.mess[i] {
+            MessMode::Household | MessMode::Dissolved => {
+                let h = f64::from(t.hidden_kg[i]);
+                let c = ration.min((g + h + expected) / (ae * horizon));
+                let eat = kg(c * ae * days).min(u64::from(t.grain_kg[i]) + u64::from(t.hidden_kg[i]));
+                let from_hidden = eat.min(u64::from(t.hidden_kg[i]));
+                (eat as f64 / (ae * days), from_hidden, eat - from_hidden)
+            }
+            MessMode::Free => {
+                let want = ration * (1.0 + m.overconsumption) * ae * days / (1.0 - m.waste);
+                let drawn = kg(want).min(u64::from(t.grain_kg[i]));
+                (drawn as f64 * (1.0 - m.waste) / (ae * days), 0, drawn)
+            }
+            MessMode::Rationed => {
+                let c = ration.min((1.0 - m.waste) * (g + expected) / (ae * horizon));
+                let drawn = kg(c * ae * days / (1.0 - m.waste)).min(u64::from(t.grain_kg[i]));
+                // Non-workers get ξ of a worker's ration; the total is unchanged.
+                let (mut w, mut r) = (0.0f64, 0.0f64);
+                for a in 0..N_AGE {
+                    let x = f64::from(pop[a]) * f64::from(ADULT_EQUIVALENT[a]);
+                    if WORKING[a] { w += x } else { r += x }
+                }
+                let worker = (ae / (w + m.nonworker_ration * r)) as f32;
+                for a in 0..N_AGE {
+                    factors[a] = if WORKING[a] { worker } else { worker * m.nonworker_ration as f32 };
+                }
+                (drawn as f64 * (1.0 - m.waste) / (ae * days), 0, drawn)
+            }
+        }
+    };
+    t.hidden_kg[i] -= drawn_from_hidden as u32;
+    t.grain_kg[i] -= drawn as u32;
+    let total = drawn + drawn_from_hidden;
+    let eaten = kg(c * ae * days).min(total);
+    out.eaten_kg += eaten;
+    out.waste_kg += total - eaten;
+
+    let in_canteen = matches!(t.mess[i], MessMode::Free | MessMode::Rationed);
+    let people: u32 = pop.iter().sum();
+    if in_canteen {
+        out.in_canteens += u64::from(people);
+    }
+    let cv = if t.mess[i] == MessMode::Rationed { n.intake_cv_canteen } else { n.intake_cv } as f32;
+    let supp = k.supplement_kcal as f32;
+    let grain_kcal = (c * n.kcal_per_kg) as f32;
+    let mut kcal = [0.0f32; N_AGE];
+    let limit = n.subsistence_kcal as f32;
+    for a in 0..N_AGE {
+        kcal[a] = factors[a] * grain_kcal + supp;
+        let below = TERCILE_Z.iter().filter(|&&z| kcal[a] * (1.0 + z * cv) < limit).count();
+        out.below_subsistence += f64::from(pop[a]) * below as f64 / 3.0;
+    }
+    Intake { kcal, cv }
+}

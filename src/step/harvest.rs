@@ -1,0 +1,170 @@
+//! Production (§4.1): the year's weather and sown area, pre-harvest estimates, and the harvest
+//! with its losses and first uses (seed, feed, storage loss, the commune levy, hiding).
+
+use super::{CommuneCtx, CommuneMonth, Knobs, calendar};
+use crate::rng::{self, RngExt, Stream};
+use crate::scenario::{Params, WeatherMode};
+use crate::world::{MessMode, TeamsMut, World, data};
+
+/// Yield multiplier from disaster shares (affected, seriously affected), before normalising to
+/// 1957: `1 − affected_loss·(affected − serious) − serious_loss·serious`.
+pub fn weather_index(p: &Params, (affected, serious): (f64, f64)) -> f64 {
+    1.0 - p.weather.affected_loss * (affected - serious) - p.weather.serious_loss * serious
+}
+
+/// The weather multiplier of `year` relative to 1957, for shares scaled by `weather.scale`.
+pub fn weather_of_year(p: &Params, shares: Option<(f64, f64)>) -> f64 {
+    let base = data::disaster_shares(1957).unwrap_or((0.0, 0.0));
+    let (a, s) = shares.unwrap_or(base);
+    let scaled = (base.0 + p.weather.scale * (a - base.0), base.1 + p.weather.scale * (s - base.1));
+    let scaled = (scaled.0.clamp(0.0, 1.0), scaled.1.clamp(0.0, 1.0));
+    weather_index(p, scaled) / weather_index(p, base)
+}
+
+/// January (or the first month of a run): the year's weather by province and the sown area.
+pub fn new_year(world: &mut World, p: &Params, k: &Knobs, seed: u64) {
+    let year = k.month.year();
+    world.centre.year = year;
+    let records = data::weather_years();
+    for pi in 0..world.n_provinces() {
+        let w = match p.weather.mode {
+            WeatherMode::Historical => weather_of_year(p, data::disaster_shares(year)),
+            WeatherMode::Neutral => 1.0,
+            WeatherMode::Stochastic => {
+                let mut r = rng::stream(seed, year, Stream::Weather, pi as u32);
+                let pick = r.random_range(0..records.len().max(1));
+                weather_of_year(p, records.get(pick).map(|(_, s)| *s))
+            }
+        };
+        world.provinces.weather[pi] = w as f32;
+    }
+    // Sown area follows the planner's belief that grain is plentiful (§4.1).
+    let believed: f64 = world.provinces.last_year_report_kg.iter().sum::<f64>() * (1.0 - k.planner_discount);
+    let truth = world.centre.last_year_output_kg.max(1.0);
+    world.centre.area = (1.0 - p.production.area_cut * (believed / truth - 1.0).max(0.0)).max(0.5);
+}
+
+/// Output of team `i`'s crop of season `s` at normal harvest losses, for its labour index
+/// `labour` (1 = normal) and the commune's weather.
+fn potential(t: &TeamsMut<'_>, i: usize, s: usize, labour: f64, ctx: &CommuneCtx, p: &Params, k: &Knobs, area: f64) -> f64 {
+    let pr = &p.production;
+    let share = if s == 0 { pr.summer_share } else { 1.0 - pr.summer_share };
+    let labour_term = if labour == 1.0 { 1.0 } else { labour.max(0.0).powf(pr.beta_labour) };
+    let capital = f64::from(t.capital[i]);
+    let capital_term = if capital == 1.0 { 1.0 } else { capital.powf(pr.beta_capital + pr.beta_fertiliser) };
+    let land_term = if area == 1.0 { 1.0 } else { area.powf(pr.beta_land) };
+    f64::from(t.base_output_kg[i]) * share * ctx.weather * k.technique * land_term * labour_term * capital_term
+}
+
+/// The team's pre-harvest estimate (估产): the standing crop judged from labour so far,
+/// less what its households mean to hide.
+#[allow(clippy::too_many_arguments)]
+pub fn estimate_team(t: &mut TeamsMut<'_>, i: usize, s: usize, ctx: &CommuneCtx, p: &Params, k: &Knobs, area: f64) {
+    let moy = k.month.month();
+    let elapsed = f64::from(if s == 0 { moy - 2 } else { moy - 6 });
+    let labour = f64::from(t.season_labour[i]) / elapsed;
+    let expected = potential(t, i, s, labour, ctx, p, k, area) * (1.0 - p.production.loss_base);
+    t.report_kg[i] = (expected * (1.0 - hiding_share(t, i))) as f32;
+}
+
+/// Share of output team `i` hides: only households that cook for themselves can hide grain.
+fn hiding_share(t: &TeamsMut<'_>, i: usize) -> f64 {
+    match t.mess[i] {
+        MessMode::Household | MessMode::Dissolved => f64::from(t.concealment[i]),
+        MessMode::Free | MessMode::Rationed => 0.0,
+    }
+}
+
+/// Rounds a non-negative amount of grain to whole kg.
+#[inline]
+pub fn kg(x: f64) -> u64 {
+    if x > 0.0 { x.round() as u64 } else { 0 }
+}
+
+/// Harvests season `s` for team `i`. `farm` is this month's farm labour relative to normal:
+/// missing hands leave grain in the field.
+#[allow(clippy::too_many_arguments)]
+pub fn harvest_team(
+    t: &mut TeamsMut<'_>,
+    i: usize,
+    s: usize,
+    farm: f64,
+    ctx: &CommuneCtx,
+    p: &Params,
+    k: &Knobs,
+    area: f64,
+    out: &mut CommuneMonth,
+) {
+    let pr = &p.production;
+    let labour = f64::from(t.season_labour[i]) / calendar::GROWING_MONTHS;
+    let pot = potential(t, i, s, labour, ctx, p, k, area);
+    let shortage = (1.0 - farm).max(0.0);
+    let loss = (pr.loss_base + pr.loss_slope * shortage.powf(pr.loss_curvature)).min(1.0);
+    let y = kg(pot * (1.0 - loss));
+    out.harvest_loss_kg += kg(pot) - y.min(kg(pot));
+    let seed = kg(pr.seed_share * y as f64);
+    let feed = kg(pr.feed_share * y as f64);
+    let storage = kg(pr.storage_loss * y as f64);
+    // The shares are each at most 0.2 (validated), so these never exceed the harvest.
+    let mut net = y - seed - feed - storage;
+    // The communist wind (一平二调): a share goes to the commune pool, shared out by headcount.
+    let levy = kg(k.communist_wind * net as f64).min(net);
+    net -= levy;
+    let hidden = kg(hiding_share(t, i) * y as f64).min(net);
+    add(&mut t.grain_kg[i], net - hidden);
+    add(&mut t.hidden_kg[i], hidden);
+    t.report_kg[i] = (y - hidden) as f32;
+    // Flexibility: the quota moves toward the procurement share of verified output (§4.5).
+    let q = f64::from(t.quota_kg[i]);
+    t.quota_kg[i] = kg((1.0 - k.flexibility) * q + k.flexibility * ctx.quota_share * y as f64).min(u64::from(u32::MAX)) as u32;
+
+    out.output_kg += y;
+    out.seed_kg += seed;
+    out.feed_kg += feed;
+    out.storage_loss_kg += storage;
+    out.levy_kg += levy;
+    out.hidden_new_kg += hidden;
+}
+
+/// Shares the commune's pool of levied grain out over its teams by headcount (the
+/// "levelling" of 一平二调): rich teams lose, poor teams gain, nothing leaves the commune.
+pub fn share_out_levy(t: &mut TeamsMut<'_>, out: &CommuneMonth) {
+    let pool = out.levy_kg;
+    let people: Vec<u64> = t.pop.iter().map(|p| p.iter().map(|&n| u64::from(n)).sum()).collect();
+    let total: u64 = people.iter().sum();
+    if pool == 0 || total == 0 {
+        return;
+    }
+    let mut given = 0;
+    for (i, &n) in people.iter().enumerate() {
+        let share = pool * n / total;
+        add(&mut t.grain_kg[i], share);
+        given += share;
+    }
+    // Whole kg left over by the rounding go to the first teams, one each.
+    for i in 0..(pool - given) as usize {
+        add(&mut t.grain_kg[i % people.len()], 1);
+    }
+}
+
+/// Adds `x` kg to a stock, saturating (a team never holds 4 million tonnes).
+#[inline]
+pub fn add(stock: &mut u32, x: u64) {
+    *stock = (u64::from(*stock) + x).min(u64::from(u32::MAX)) as u32;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn weather_is_one_in_1957_and_lower_in_the_disaster_years() {
+        let p = crate::scenario::Params::defaults();
+        let w = |y| weather_of_year(&p, data::disaster_shares(y));
+        assert!((w(1957) - 1.0).abs() < 1e-12);
+        assert!((w(1959) - 0.97).abs() < 0.01, "{}", w(1959));
+        assert!((w(1960) - 0.92).abs() < 0.01, "{}", w(1960));
+        assert!((w(1961) - 0.91).abs() < 0.01, "{}", w(1961));
+        assert_eq!(weather_of_year(&p, None), 1.0);
+    }
+}

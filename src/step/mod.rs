@@ -1,0 +1,511 @@
+//! The monthly step: an ordered list of phases over the world (MODEL §3).
+//!
+//! A month is two parallel passes over the communes with serial national work around them:
+//!
+//! 1. `events`: this month's knob values from the schedules ([`Knobs::at`]); in January the
+//!    year's weather and sown area.
+//! 2. Pass A, by commune: resales arrive; labour supply and drafts; field work and furnaces;
+//!    at harvest months production and losses; at report months the team and brigade reports.
+//! 3. Serial: the reporting cascade above the commune, planner belief, and at quota months the
+//!    provincial quotas and their shares for each commune.
+//! 4. Pass B, by commune: quotas down to teams; procurement extraction; allocation within the
+//!    team; consumption and nutrition; births, deaths and migration; resale requests.
+//! 5. Serial: the central balance, urban population, and what the centre can resell next month.
+//!
+//! Communes are independent within a pass; everything they share goes through the serial
+//! stages, in commune order, so results do not depend on the thread count. Nothing here does IO
+//! or can fail.
+
+pub mod consume;
+pub mod demography;
+pub mod harvest;
+pub mod labour;
+pub mod procure;
+pub mod quota;
+pub mod report;
+
+use crate::scenario::Params;
+use crate::time::Month;
+use crate::world::{BrigadesMut, TeamsMut, World};
+
+/// This month's values of every schedule the phases read (phase 1, "policy events").
+#[derive(Clone, Debug)]
+pub struct Knobs {
+    pub month: Month,
+    pub inflation: f64,
+    pub target_pull: f64,
+    pub peer_emulation: f64,
+    pub plan_target_kg: f64,
+    pub planner_discount: f64,
+    pub pressure: f64,
+    pub technique: f64,
+    pub diversion: f64,
+    pub steel_share: f64,
+    pub water_share: f64,
+    pub other_share: f64,
+    pub urban_recruitment: f64,
+    pub workdays: f64,
+    pub female_participation: f64,
+    pub exit_rights_removed: f64,
+    pub free_supply: f64,
+    pub communist_wind: f64,
+    pub private_plots: f64,
+    pub procurement_rate: f64,
+    pub flexibility: f64,
+    pub plan_growth: f64,
+    pub seizure: f64,
+    pub resale: f64,
+    pub canteen_coverage: f64,
+    pub supplement_kcal: f64,
+    pub urban_cdr: f64,
+    pub urban_cbr: f64,
+    pub urban_ration_kg: f64,
+    pub other_use_kg_per_year: f64,
+    pub exports_kg_per_year: f64,
+    pub imports_kg_per_year: f64,
+    /// f_t: retention floor this month, kg per person per year (§4.6).
+    pub retention_floor_kg: f64,
+    /// Effort multiplier e (§4.3), the same for every team.
+    pub effort: f64,
+}
+
+impl Knobs {
+    /// Resolves the schedules of `p` for `month`. National quantities in Mt are converted to kg
+    /// and multiplied by `people_share`, the simulated share of the country.
+    pub fn at(p: &Params, month: Month, people_share: f64) -> Knobs {
+        let i = &p.incentives;
+        let pressure = p.politics.pressure.at(month);
+        let mt = |x: f64| x * 1e9 * people_share;
+        let effort = 1.0 - i.chi_exit * i.exit_rights_removed.at(month) - i.chi_free * i.free_supply.at(month)
+            - i.chi_wind * i.communist_wind.at(month)
+            + i.chi_plot * i.private_plots.at(month);
+        Knobs {
+            month,
+            inflation: p.reporting.inflation.at(month),
+            target_pull: p.reporting.target_pull.at(month),
+            peer_emulation: p.reporting.peer_emulation.at(month),
+            plan_target_kg: mt(p.reporting.plan_target_mt.at(month)),
+            planner_discount: p.reporting.planner_discount.at(month),
+            pressure,
+            technique: p.production.technique.at(month),
+            diversion: p.labour.diversion.at(month),
+            steel_share: p.labour.steel_share.at(month),
+            water_share: p.labour.water_share.at(month),
+            other_share: p.labour.other_share.at(month),
+            urban_recruitment: p.labour.urban_recruitment.at(month),
+            workdays: p.labour.workdays.at(month),
+            female_participation: p.labour.female_participation.at(month),
+            exit_rights_removed: i.exit_rights_removed.at(month),
+            free_supply: i.free_supply.at(month),
+            communist_wind: i.communist_wind.at(month),
+            private_plots: i.private_plots.at(month),
+            procurement_rate: p.procurement.rate.at(month),
+            flexibility: p.procurement.flexibility.at(month),
+            plan_growth: p.procurement.plan_growth.at(month),
+            seizure: p.procurement.seizure.at(month),
+            resale: p.relief.resale.at(month),
+            canteen_coverage: if p.mess_halls.enabled { p.mess_halls.coverage.at(month) } else { 0.0 },
+            supplement_kcal: p.nutrition.supplement_kcal.at(month),
+            urban_cdr: p.demography.urban_cdr.at(month),
+            urban_cbr: p.demography.urban_cbr.at(month),
+            urban_ration_kg: p.centre.urban_ration_kg.at(month),
+            other_use_kg_per_year: mt(p.centre.other_use_mt.at(month)),
+            exports_kg_per_year: mt(p.trade.exports_mt.at(month)),
+            imports_kg_per_year: mt(p.trade.imports_mt.at(month)),
+            retention_floor_kg: p.procurement.retention_floor_kg * (1.0 - p.procurement.floor_pressure * pressure),
+            effort: effort.max(0.0),
+        }
+    }
+}
+
+/// The agricultural calendar (§3): which season a month grows, harvests, estimates or sets
+/// quotas for. Season 0 is summer (harvest in June), season 1 autumn (harvest in October).
+pub mod calendar {
+    /// Months of each season in which the crop is growing and needs farm labour.
+    pub const GROWING_MONTHS: f64 = 4.0;
+
+    /// The season whose crop is growing in month-of-year `m` (Mar–Jun summer, Jul–Oct autumn).
+    pub fn growing(m: u32) -> Option<usize> {
+        match m {
+            3..=6 => Some(0),
+            7..=10 => Some(1),
+            _ => None,
+        }
+    }
+
+    /// True in the first growing month of a season.
+    pub fn season_starts(m: u32) -> bool {
+        m == 3 || m == 7
+    }
+
+    /// The season harvested in month `m`.
+    pub fn harvest(m: u32) -> Option<usize> {
+        match m {
+            6 => Some(0),
+            10 => Some(1),
+            _ => None,
+        }
+    }
+
+    /// The season whose pre-harvest estimate (估产) is reported in month `m`.
+    pub fn estimate(m: u32) -> Option<usize> {
+        match m {
+            4 => Some(0),
+            8 => Some(1),
+            _ => None,
+        }
+    }
+
+    /// The season whose quota is set in month `m`.
+    pub fn quota(m: u32) -> Option<usize> {
+        match m {
+            5 => Some(0),
+            9 => Some(1),
+            _ => None,
+        }
+    }
+
+    /// Share of the remaining quota due in month `m` (summer procurement Jun–Aug, autumn
+    /// Oct–Jan, peaking Nov–Dec); 1 marks the season's last procurement month.
+    pub fn procurement_due(m: u32) -> f64 {
+        match m {
+            6 => 0.5,
+            7 => 0.6,
+            8 => 1.0,
+            10 => 0.2,
+            11 => 0.4375,
+            12 => 2.0 / 3.0,
+            1 => 1.0,
+            _ => 0.0,
+        }
+    }
+
+    /// Months from `m` (inclusive) to the next October: the rest of the grain year, over which
+    /// the retention floor is protected.
+    pub fn months_to_october(m: u32) -> u32 {
+        (10 + 12 - m - 1) % 12 + 1
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn calendar_is_consistent() {
+            assert_eq!(months_to_october(10), 12);
+            assert_eq!(months_to_october(9), 1);
+            for m in 1..=12 {
+                assert!((1..=12).contains(&months_to_october(m)));
+                if let Some(s) = harvest(m) {
+                    assert_eq!(growing(m), Some(s));
+                }
+            }
+            // Every season's procurement ends with a month that takes all that remains.
+            assert_eq!(procurement_due(8), 1.0);
+            assert_eq!(procurement_due(1), 1.0);
+        }
+    }
+}
+
+/// Per-commune results of one month: flows in integer kg and persons where they are conserved.
+#[derive(Clone, Debug, Default)]
+pub struct CommuneMonth {
+    /// Grain held by teams (collective and hidden) at the start of the month, kg.
+    pub grain_start_kg: u64,
+    pub grain_end_kg: u64,
+    /// True output harvested this month (after harvest losses), kg.
+    pub output_kg: u64,
+    /// Output lost in the field because hands were missing, kg (not part of output).
+    pub harvest_loss_kg: u64,
+    pub seed_kg: u64,
+    pub feed_kg: u64,
+    pub storage_loss_kg: u64,
+    /// Grain moved between the commune's teams by the communist wind, kg (it stays in the
+    /// commune).
+    pub levy_kg: u64,
+    pub hidden_new_kg: u64,
+    /// Grain found in searches and moved from hidden to collective stocks, kg.
+    pub seized_kg: u64,
+    pub quota_kg: u64,
+    pub procured_kg: u64,
+    /// Quota left undelivered at the end of a procurement season, kg.
+    pub quota_shortfall_kg: u64,
+    pub resale_kg: u64,
+    pub resale_request_kg: u64,
+    pub eaten_kg: u64,
+    pub waste_kg: u64,
+    /// Sum of the brigades' reports this month (estimate or post-harvest), kg.
+    pub brigade_reports_kg: f64,
+    /// Output the teams reported this month, kg.
+    pub team_reports_kg: f64,
+    pub pop_start: u64,
+    pub pop_end: u64,
+    pub births: u64,
+    pub deaths: u64,
+    /// People moved to cities (negative: returned), persons.
+    pub migrants: i64,
+    /// People whose intake was below subsistence this month.
+    pub below_subsistence: f64,
+    pub in_canteens: u64,
+    /// Labour-days: supply, and its use.
+    pub labour_supply: f64,
+    pub labour_steel: f64,
+    pub labour_water: f64,
+    pub labour_other: f64,
+    pub labour_mess: f64,
+    pub labour_farm: f64,
+    pub iron_kg: f64,
+    pub iron_usable_kg: f64,
+    /// Population-weighted reserve sum (divide by population for the mean).
+    pub reserve_sum: f64,
+}
+
+impl std::ops::AddAssign<&CommuneMonth> for CommuneMonth {
+    /// Adds another commune's month: the national month is the sum of the communes', taken in
+    /// commune order.
+    fn add_assign(&mut self, c: &CommuneMonth) {
+        self.grain_start_kg += c.grain_start_kg;
+        self.grain_end_kg += c.grain_end_kg;
+        self.output_kg += c.output_kg;
+        self.harvest_loss_kg += c.harvest_loss_kg;
+        self.seed_kg += c.seed_kg;
+        self.feed_kg += c.feed_kg;
+        self.storage_loss_kg += c.storage_loss_kg;
+        self.levy_kg += c.levy_kg;
+        self.hidden_new_kg += c.hidden_new_kg;
+        self.seized_kg += c.seized_kg;
+        self.quota_kg += c.quota_kg;
+        self.procured_kg += c.procured_kg;
+        self.quota_shortfall_kg += c.quota_shortfall_kg;
+        self.resale_kg += c.resale_kg;
+        self.resale_request_kg += c.resale_request_kg;
+        self.eaten_kg += c.eaten_kg;
+        self.waste_kg += c.waste_kg;
+        self.brigade_reports_kg += c.brigade_reports_kg;
+        self.team_reports_kg += c.team_reports_kg;
+        self.pop_start += c.pop_start;
+        self.pop_end += c.pop_end;
+        self.births += c.births;
+        self.deaths += c.deaths;
+        self.migrants += c.migrants;
+        self.below_subsistence += c.below_subsistence;
+        self.in_canteens += c.in_canteens;
+        self.labour_supply += c.labour_supply;
+        self.labour_steel += c.labour_steel;
+        self.labour_water += c.labour_water;
+        self.labour_other += c.labour_other;
+        self.labour_mess += c.labour_mess;
+        self.labour_farm += c.labour_farm;
+        self.iron_kg += c.iron_kg;
+        self.iron_usable_kg += c.iron_usable_kg;
+        self.reserve_sum += c.reserve_sum;
+    }
+}
+
+impl MonthResult {
+    /// The national totals of the month: the communes' results summed in commune order.
+    pub fn national(&self) -> CommuneMonth {
+        let mut n = CommuneMonth::default();
+        for c in &self.communes {
+            n += c;
+        }
+        n
+    }
+}
+
+/// National results of one month that are not sums over communes.
+#[derive(Clone, Debug, Default)]
+pub struct CentreMonth {
+    /// National reported output this month (post-harvest reports at province level), kg.
+    pub reported_kg: f64,
+    /// The same by province (empty in months without a harvest), kg.
+    pub province_reported_kg: Vec<f64>,
+    /// The planner's belief of that output, kg.
+    pub believed_kg: f64,
+    /// Quota set this month, kg.
+    pub quota_set_kg: f64,
+    pub urban_pop: f64,
+    pub urban_births: u64,
+    pub urban_deaths: u64,
+    pub central_stock_kg: f64,
+    pub urban_use_kg: f64,
+    pub other_use_kg: f64,
+    pub exports_kg: f64,
+    pub imports_kg: f64,
+    /// Central needs the stock could not meet, kg.
+    pub central_shortfall_kg: f64,
+}
+
+/// Everything one month produced.
+#[derive(Clone, Debug, Default)]
+pub struct MonthResult {
+    pub month: Month,
+    pub communes: Vec<CommuneMonth>,
+    pub centre: CentreMonth,
+}
+
+/// Read-only facts about one commune for its pass.
+#[derive(Clone, Copy, Debug)]
+pub struct CommuneCtx {
+    pub province: usize,
+    pub zeal: f64,
+    pub weather: f64,
+    pub quota_share: f64,
+    pub mortality_scale: f64,
+    pub fertility: f64,
+    /// Quota assigned to the commune this month, kg (quota months only).
+    pub quota_kg: f64,
+}
+
+/// Advances the world by one month. Infallible; deterministic for any thread count.
+pub fn step(world: &mut World, params: &Params, month: Month, seed: u64) -> MonthResult {
+    let k = Knobs::at(params, month, world.centre.people_share);
+    if world.centre.year != month.year() {
+        harvest::new_year(world, params, &k, seed);
+    }
+
+    // Pass A: resales, labour, production, reports up to the brigades.
+    let ctx = commune_contexts(world, None);
+    let fill = world.centre.resale_fill;
+    let a = {
+        let h = &world.hierarchy;
+        let teams = world.teams.split(&h.commune_team_offsets);
+        let brigades = world.brigades.split(&h.brigade_offsets);
+        let team_offsets = &h.team_offsets;
+        let brigade_offsets = &h.brigade_offsets;
+        let area = world.centre.area;
+        let national_base: f64 = world.provinces.base_output_kg.iter().sum();
+        let items: Vec<_> = teams.into_iter().zip(brigades).collect();
+        par_map(items, |c, (mut t, mut b)| {
+            let first_team = team_offsets[brigade_offsets[c] as usize];
+            let local: Vec<u32> = team_offsets[brigade_offsets[c] as usize..=brigade_offsets[c + 1] as usize]
+                .iter()
+                .map(|o| o - first_team)
+                .collect();
+            pass_a(&mut t, &mut b, &local, &ctx[c], params, &k, area, fill, national_base)
+        })
+    };
+    let mut communes = a;
+
+    // Serial: the cascade above the commune and quotas.
+    let mut centre = CentreMonth::default();
+    let resales: u64 = communes.iter().map(|c| c.resale_kg).sum();
+    world.centre.stock_kg -= resales as f64;
+    report::cascade(world, params, &k, &communes, &mut centre);
+    let commune_quota = quota::set(world, params, &k, &communes, &mut centre);
+
+    // Pass B: quotas down, extraction, consumption, nutrition, demography.
+    let ctx = commune_contexts(world, commune_quota.as_deref());
+    {
+        let h = &world.hierarchy;
+        let teams = world.teams.split(&h.commune_team_offsets);
+        let team_offsets = &h.team_offsets;
+        let brigade_offsets = &h.brigade_offsets;
+        let brigade_reports = &world.brigades.report_kg;
+        let items: Vec<_> = teams.into_iter().zip(std::mem::take(&mut communes)).collect();
+        communes = par_map(items, |c, (mut t, mut out)| {
+            let (b0, b1) = (brigade_offsets[c] as usize, brigade_offsets[c + 1] as usize);
+            let first_team = team_offsets[b0];
+            let local: Vec<u32> = team_offsets[b0..=b1].iter().map(|o| o - first_team).collect();
+            pass_b(&mut t, &local, &brigade_reports[b0..b1], &ctx[c], params, &k, &mut out);
+            out
+        });
+    }
+
+    // Serial: the centre.
+    procure::central_balance(world, params, &k, &communes, &mut centre);
+    MonthResult { month, communes, centre }
+}
+
+fn commune_contexts(world: &World, quota: Option<&[f64]>) -> Vec<CommuneCtx> {
+    (0..world.n_communes())
+        .map(|c| {
+            let p = world.communes.province[c] as usize;
+            CommuneCtx {
+                province: p,
+                zeal: f64::from(world.communes.zeal[c]),
+                weather: f64::from(world.provinces.weather[p]),
+                quota_share: world.provinces.quota_share[p],
+                mortality_scale: f64::from(world.provinces.mortality_scale[p]),
+                fertility: f64::from(world.provinces.fertility[p]),
+                quota_kg: quota.map_or(0.0, |q| q[c]),
+            }
+        })
+        .collect()
+}
+
+/// Pass A for one commune. `brigade_offsets` are the commune's brigades' team ranges, local to
+/// its team slice.
+#[allow(clippy::too_many_arguments)]
+fn pass_a(
+    t: &mut TeamsMut<'_>,
+    b: &mut BrigadesMut<'_>,
+    brigade_offsets: &[u32],
+    ctx: &CommuneCtx,
+    p: &Params,
+    k: &Knobs,
+    area: f64,
+    resale_fill: f64,
+    national_base: f64,
+) -> CommuneMonth {
+    let mut out = CommuneMonth::default();
+    let moy = k.month.month();
+    let harvest_season = calendar::harvest(moy);
+    let estimate_season = calendar::estimate(moy);
+    for i in 0..t.pop.len() {
+        out.grain_start_kg += u64::from(t.grain_kg[i]) + u64::from(t.hidden_kg[i]);
+        out.pop_start += t.pop[i].iter().map(|&n| u64::from(n)).sum::<u64>();
+        procure::receive_resale(t, i, resale_fill, &mut out);
+        let farm = labour::allocate(t, i, ctx, p, k, &mut out);
+        if let Some(s) = harvest_season {
+            harvest::harvest_team(t, i, s, farm, ctx, p, k, area, &mut out);
+        } else if let Some(s) = estimate_season {
+            harvest::estimate_team(t, i, s, ctx, p, k, area);
+        }
+    }
+    if harvest_season.is_some() {
+        harvest::share_out_levy(t, &out);
+    }
+    if let Some(s) = harvest_season.or(estimate_season) {
+        out.team_reports_kg = t.report_kg.iter().map(|&r| f64::from(r)).sum();
+        out.brigade_reports_kg =
+            report::brigades(t, b, brigade_offsets, s, harvest_season.is_some(), ctx, p, k, national_base);
+    }
+    out
+}
+
+/// Pass B for one commune.
+fn pass_b(
+    t: &mut TeamsMut<'_>,
+    brigade_offsets: &[u32],
+    brigade_reports: &[f32],
+    ctx: &CommuneCtx,
+    p: &Params,
+    k: &Knobs,
+    out: &mut CommuneMonth,
+) {
+    let moy = k.month.month();
+    if calendar::quota(moy).is_some() {
+        quota::down(t, brigade_offsets, brigade_reports, ctx.quota_kg, out);
+    }
+    for i in 0..t.pop.len() {
+        procure::extract(t, i, p, k, out);
+        let intake = consume::eat(t, i, p, k, out);
+        demography::update(t, i, &intake, ctx, p, k, out);
+        procure::request_resale(t, i, p, k, out);
+        out.grain_end_kg += u64::from(t.grain_kg[i]) + u64::from(t.hidden_kg[i]);
+    }
+}
+
+/// Maps `f` over `items` in parallel (with the `parallel` feature), keeping their order.
+pub fn par_map<I: Send, R: Send>(items: Vec<I>, f: impl Fn(usize, I) -> R + Sync + Send) -> Vec<R> {
+    #[cfg(feature = "parallel")]
+    {
+        use rayon::prelude::*;
+        items.into_par_iter().enumerate().map(|(i, x)| f(i, x)).collect()
+    }
+    #[cfg(not(feature = "parallel"))]
+    {
+        items.into_iter().enumerate().map(|(i, x)| f(i, x)).collect()
+    }
+}

@@ -1,0 +1,291 @@
+//! (Scenario, seed) → World: the synthetic communes, brigades and teams, drawn deterministically
+//! from the provincial data and the size distributions of the scenario's `[population]` section.
+
+use super::data::{self, ProvinceData};
+use super::*;
+use crate::rng::{self, RngExt, Stream};
+use crate::scenario::Scenario;
+
+/// Age structure of the rural population at the start [R: 1953 census, rounded].
+pub const AGE_SHARES: [f64; N_AGE] = [0.155, 0.205, 0.285, 0.28, 0.075];
+/// Normal mortality of each age group relative to the crude rate [J: shape of a 1950s life table].
+pub const MORTALITY_PROFILE: [f64; N_AGE] = [3.0, 0.3, 0.5, 0.45, 6.0];
+
+/// Builds the world of `scenario` with its seed.
+pub fn build(scenario: &Scenario) -> World {
+    let p = &scenario.params;
+    let seed = scenario.seed;
+    let start_year = scenario.start.year();
+    let provinces = data::provinces(start_year);
+    let national = data::national(start_year);
+
+    let n_total = ((p.population.communes as f64 * p.population.scale).round() as usize).max(provinces.len());
+    let per_province = allocate(n_total, &provinces.iter().map(|pr| pr.rural_m).collect::<Vec<_>>());
+    let national_rural = national.rural_m * 1e6;
+    // Every commune has the national mean population at any scale, so per-capita results do not
+    // depend on the scale.
+    let people_per_commune = national_rural / p.population.communes as f64;
+
+    let mut w = World::default();
+    w.hierarchy.brigade_offsets.push(0);
+    w.hierarchy.team_offsets.push(0);
+    w.hierarchy.commune_team_offsets.push(0);
+    w.hierarchy.county_offsets.push(0);
+    w.hierarchy.province_county_offsets.push(0);
+    let mut team_weight: Vec<f64> = Vec::new();
+    let mut team_quality: Vec<f64> = Vec::new();
+
+    for (pi, (prov, &n_communes)) in provinces.iter().zip(&per_province).enumerate() {
+        add_province(&mut w, prov, scenario);
+        let n_counties = ((n_communes as f64 / p.population.communes_per_county).round() as usize).clamp(1, n_communes);
+        let team_start = w.teams.len();
+        for k in 0..n_counties {
+            let lo = n_communes * k / n_counties;
+            let hi = n_communes * (k + 1) / n_counties;
+            let county = w.n_counties() as u32;
+            let mut zeal_sum = 0.0;
+            for _ in lo..hi {
+                let c = w.n_communes() as u32;
+                let mut r = rng::stream(seed, 0, Stream::BuildCommune, c);
+                let zeal = ((1.0 + p.politics.radical_zeal * f64::from(w.provinces.radicalism[pi])).ln()
+                    + p.politics.zeal_sd * rng::normal(&mut r))
+                .exp();
+                zeal_sum += zeal;
+                w.communes.province.push(pi as u16);
+                w.communes.county.push(county);
+                w.communes.zeal.push(zeal as f32);
+                let sd = p.population.commune_size_sd;
+                let n_brigades = (p.population.brigades_per_commune * (sd * rng::normal(&mut r) - sd * sd / 2.0).exp())
+                    .round()
+                    .clamp(1.0, 400.0) as usize;
+                for _ in 0..n_brigades {
+                    let tpb = p.population.teams_per_brigade;
+                    let n_teams = (tpb.floor() as usize + usize::from(r.random::<f64>() < tpb.fract())).max(1);
+                    let first = w.teams.len();
+                    w.teams.grow(n_teams);
+                    for t in first..first + n_teams {
+                        let ts = p.population.team_size_sd;
+                        let qs = p.population.land_quality_sd;
+                        team_weight.push((ts * rng::normal(&mut r) - ts * ts / 2.0).exp());
+                        team_quality.push((qs * rng::normal(&mut r) - qs * qs / 2.0).exp());
+                        let (cmin, cmax) = (p.reporting.concealment_min, p.reporting.concealment_max);
+                        w.teams.concealment[t] = (cmin + (cmax - cmin) * r.random::<f64>()) as f32;
+                        w.teams.canteen_rank[t] = r.random::<f32>();
+                        // Fractions of people carried between months start uniform, so that
+                        // whole-person rounding is unbiased from the first month.
+                        w.teams.death_carry[t] = std::array::from_fn(|_| r.random::<f32>());
+                        w.teams.birth_carry[t] = r.random::<f32>();
+                        w.teams.migration_carry[t] = r.random::<f32>();
+                    }
+                    w.brigades.grow(1);
+                    w.hierarchy.team_offsets.push(w.teams.len() as u32);
+                }
+                w.hierarchy.brigade_offsets.push(w.n_brigades() as u32);
+                w.hierarchy.commune_team_offsets.push(w.teams.len() as u32);
+            }
+            w.counties.province.push(pi as u16);
+            w.counties.zeal.push((zeal_sum / (hi - lo).max(1) as f64) as f32);
+            w.hierarchy.county_offsets.push(w.n_communes() as u32);
+        }
+        w.hierarchy.province_county_offsets.push(w.n_counties() as u32);
+        // Share the province's people out over its teams in proportion to their weights.
+        let people = people_per_commune * n_communes as f64;
+        let weights = &team_weight[team_start..];
+        let total: f64 = weights.iter().sum();
+        for (t, wt) in (team_start..w.teams.len()).zip(weights) {
+            let n = (people * wt / total).round().max(1.0) as u32;
+            w.teams.pop[t] = split_by_shares(n, &AGE_SHARES);
+        }
+    }
+
+    init_teams(&mut w, scenario, &provinces, &team_quality, national.grain_mt);
+    init_levels(&mut w, scenario, &national);
+    w
+}
+
+/// Adds a province row with its vital rates.
+fn add_province(w: &mut World, prov: &ProvinceData, scenario: &Scenario) {
+    let d = &scenario.params.demography;
+    let cdr = prov.cdr.unwrap_or(d.cdr_base);
+    let cbr = prov.cbr.unwrap_or(d.cbr_base);
+    let profile: f64 = AGE_SHARES.iter().zip(MORTALITY_PROFILE).map(|(s, m)| s * m).sum();
+    // Mean of the monthly seasonal factors (four winter, four summer and four plain months).
+    let season_mean = (4.0 * d.winter_factor + 4.0 * d.summer_factor + 4.0) / 12.0;
+    w.provinces.name.push(prov.name.clone());
+    w.provinces.radicalism.push(0.0);
+    w.provinces.mortality_scale.push((cdr / 1000.0 / 12.0 / profile / season_mean) as f32);
+    w.provinces.fertility.push((cbr / 1000.0 / 12.0 / AGE_SHARES[WOMEN]) as f32);
+    w.provinces.base_output_kg.push(0.0);
+    w.provinces.report_kg.push(0.0);
+    w.provinces.last_report_kg.push([0.0; 2]);
+    w.provinces.last_year_report_kg.push(0.0);
+    w.provinces.quota_share.push(0.0);
+    w.provinces.weather.push(1.0);
+}
+
+/// Grain, labour, reserves and pregnancies of every team at the start.
+fn init_teams(w: &mut World, scenario: &Scenario, provinces: &[ProvinceData], quality: &[f64], grain_mt: f64) {
+    let p = &scenario.params;
+    let start = scenario.start;
+    let n_communes = w.n_communes();
+    // Normal output per team before the national level is set.
+    let mut raw = vec![0.0f64; w.n_teams()];
+    for c in 0..n_communes {
+        let prov = &provinces[w.communes.province[c] as usize];
+        for t in team_range(&w.hierarchy, c) {
+            let people: u32 = w.teams.pop[t].iter().sum();
+            raw[t] = prov.productivity * f64::from(people) * quality[t];
+        }
+    }
+    let people_share = w.rural_population() as f64 / (data::national(start.year()).rural_m * 1e6);
+    let target_kg = grain_mt * 1e9 * people_share / (1.0 - p.production.loss_base);
+    let level = target_kg / raw.iter().sum::<f64>().max(1.0);
+    let days_left = f64::from((0..months_to_june(start)).map(|k| start.plus(k).days()).sum::<u32>());
+    for c in 0..n_communes {
+        let pi = w.communes.province[c] as usize;
+        let fert = w.provinces.fertility[pi];
+        for t in team_range(&w.hierarchy, c) {
+            let pop = w.teams.pop[t];
+            w.teams.base_output_kg[t] = (raw[t] * level) as f32;
+            w.teams.base_labour[t] = normal_labour(&pop, scenario) as f32;
+            w.teams.reserve[t] = [1.0; N_AGE];
+            w.teams.capital[t] = 1.0;
+            let conception = pop[WOMEN] as f32 * fert;
+            w.teams.pregnancy[t] = [3.0 * conception; 3];
+            // Enough grain to eat normally until the summer harvest, with a tenth to spare [J];
+            // households hold half a year's hidden share of output [J].
+            let eq: f64 = pop.iter().zip(ADULT_EQUIVALENT).map(|(&n, a)| f64::from(n) * f64::from(a)).sum();
+            w.teams.grain_kg[t] = (eq * p.nutrition.ration_kg * days_left * 1.1).round() as u32;
+            w.teams.hidden_kg[t] = (0.5 * f64::from(w.teams.concealment[t]) * raw[t] * level) as u32;
+        }
+    }
+}
+
+/// Normal monthly labour of a team, labour-days, at the start month's participation and workdays.
+pub fn normal_labour(pop: &[u32; N_AGE], scenario: &Scenario) -> f64 {
+    let l = &scenario.params.labour;
+    let m = scenario.start;
+    let lfp = [0.0, l.youth_participation, l.male_participation, l.female_participation.at(m), l.elderly_participation];
+    pop.iter().zip(lfp).map(|(&n, f)| f64::from(n) * f).sum::<f64>() * l.workdays.at(m)
+}
+
+/// Sums of normal output up the hierarchy, last year's reports, and the centre.
+fn init_levels(w: &mut World, scenario: &Scenario, national: &data::NationalData) {
+    let p = &scenario.params;
+    let summer = p.production.summer_share;
+    let season_shares = [summer, 1.0 - summer];
+    // Reports of the year before the start: normal output less the mean hidden share.
+    let honest = (1.0 - p.production.loss_base) * (1.0 - (p.reporting.concealment_min + p.reporting.concealment_max) / 2.0);
+    let h = &w.hierarchy;
+    for b in 0..w.n_brigades() {
+        let base: f64 = (h.team_offsets[b] as usize..h.team_offsets[b + 1] as usize)
+            .map(|t| f64::from(w.teams.base_output_kg[t]))
+            .sum();
+        w.brigades.base_output_kg[b] = base as f32;
+        w.brigades.last_report_kg[b] = season_shares.map(|s| (base * s * honest) as f32);
+    }
+    for c in 0..w.n_communes() {
+        let base: f64 = (h.brigade_offsets[c] as usize..h.brigade_offsets[c + 1] as usize)
+            .map(|b| f64::from(w.brigades.base_output_kg[b]))
+            .sum();
+        w.communes.base_output_kg.push(base);
+        w.communes.report_kg.push(0.0);
+        w.communes.last_report_kg.push(season_shares.map(|s| base * s * honest));
+    }
+    for k in 0..w.n_counties() {
+        let base: f64 = (h.county_offsets[k] as usize..h.county_offsets[k + 1] as usize)
+            .map(|c| w.communes.base_output_kg[c])
+            .sum();
+        w.counties.base_output_kg.push(base);
+        w.counties.report_kg.push(0.0);
+        w.counties.last_report_kg.push(season_shares.map(|s| base * s * honest));
+    }
+    let rural = w.rural_population() as f64;
+    let people_share = rural / (national.rural_m * 1e6);
+    let prev_output = national.grain_prev_mt * 1e9 * people_share;
+    let national_base: f64 = w.counties.base_output_kg.iter().sum();
+    for pi in 0..w.n_provinces() {
+        let base: f64 = (h.province_county_offsets[pi] as usize..h.province_county_offsets[pi + 1] as usize)
+            .map(|k| w.counties.base_output_kg[k])
+            .sum();
+        w.provinces.base_output_kg[pi] = base;
+        w.provinces.last_report_kg[pi] = season_shares.map(|s| base * s * honest);
+        w.provinces.last_year_report_kg[pi] = prev_output * base / national_base * (honest / (1.0 - p.production.loss_base));
+    }
+    w.centre = Centre {
+        stock_kg: p.centre.initial_stock_mt * 1e9 * people_share,
+        urban_pop: national.urban_m * 1e6 * people_share,
+        urban_birth_carry: 0.0,
+        urban_death_carry: 0.0,
+        resale_fill: 1.0,
+        area: 1.0,
+        last_year_output_kg: prev_output,
+        people_share,
+        year: 0,
+        output_year_kg: 0.0,
+    };
+}
+
+/// Teams of commune `c`.
+pub fn team_range(h: &Hierarchy, c: usize) -> std::ops::Range<usize> {
+    h.commune_team_offsets[c] as usize..h.commune_team_offsets[c + 1] as usize
+}
+
+/// Months from `m` (inclusive) to the next June (exclusive): the months a winter stock must last.
+fn months_to_june(m: Month) -> u32 {
+    (6 + 12 - m.month()) % 12
+}
+
+use crate::time::Month;
+
+/// Splits `total` into integer parts proportional to `weights` (largest remainder; ties go to
+/// the first).
+pub fn allocate(total: usize, weights: &[f64]) -> Vec<usize> {
+    let sum: f64 = weights.iter().sum();
+    let n = weights.len();
+    let mut out = vec![1usize; n];
+    let rest = total.saturating_sub(n);
+    let exact: Vec<f64> = weights.iter().map(|w| rest as f64 * w / sum).collect();
+    let mut given = 0;
+    for (o, e) in out.iter_mut().zip(&exact) {
+        *o += e.floor() as usize;
+        given += e.floor() as usize;
+    }
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_by(|&a, &b| (exact[b] - exact[b].floor()).total_cmp(&(exact[a] - exact[a].floor())).then(a.cmp(&b)));
+    for &i in order.iter().take(rest - given) {
+        out[i] += 1;
+    }
+    out
+}
+
+/// Splits `n` people into groups by shares, exactly (largest remainder).
+pub fn split_by_shares(n: u32, shares: &[f64; N_AGE]) -> [u32; N_AGE] {
+    let exact: Vec<f64> = shares.iter().map(|s| f64::from(n) * s).collect();
+    let mut out = [0u32; N_AGE];
+    let mut given = 0;
+    for (o, e) in out.iter_mut().zip(&exact) {
+        *o = e.floor() as u32;
+        given += *o;
+    }
+    let mut order: Vec<usize> = (0..N_AGE).collect();
+    order.sort_by(|&a, &b| (exact[b] - exact[b].floor()).total_cmp(&(exact[a] - exact[a].floor())).then(a.cmp(&b)));
+    for &i in order.iter().take((n - given) as usize) {
+        out[i] += 1;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn allocation_is_exact_and_gives_everyone_one() {
+        let a = allocate(100, &[1.0, 2.0, 0.0001, 7.0]);
+        assert_eq!(a.iter().sum::<usize>(), 100);
+        assert!(a.iter().all(|&x| x >= 1));
+        assert_eq!(split_by_shares(7, &AGE_SHARES).iter().sum::<u32>(), 7);
+        assert_eq!(split_by_shares(153, &AGE_SHARES).iter().sum::<u32>(), 153);
+    }
+}
