@@ -9,7 +9,7 @@
 //! ```
 //! Canteens lose a share w of the grain they draw to waste, theft and cooking.
 
-use super::{CommuneMonth, Knobs, calendar};
+use super::{CommuneMonth, Knobs};
 use crate::scenario::Params;
 use crate::step::harvest::{add, kg};
 use crate::step::procure::adult_equivalents;
@@ -24,27 +24,8 @@ pub const TERCILE_Z: [f32; 3] = [-1.224_744_9, 0.0, 1.224_744_9];
 pub struct Intake {
     /// Energy per adult equivalent per day, by age group.
     pub kcal: [f32; N_AGE],
-    /// Spread of intake within each group.
-    pub cv: f32,
-}
-
-/// What team `i` plans with: the days until the October harvest, and the net summer harvest it
-/// still expects before then (a normal one, less the normal procurement rate), kg. Households
-/// ration their grain over the whole grain year, not only to the small summer harvest.
-pub fn planning(t: &TeamsMut<'_>, i: usize, p: &Params, k: &Knobs) -> (f64, f64) {
-    let moy = k.month.month();
-    let horizon = f64::from(calendar::months_to_october(moy)) * 365.25 / 12.0;
-    let pr = &p.production;
-    let before_summer = !(6..=9).contains(&moy);
-    let expected = if before_summer {
-        f64::from(t.base_output_kg[i])
-            * pr.summer_share
-            * (1.0 - pr.seed_share - pr.feed_share - pr.storage_loss - pr.loss_base)
-            * (1.0 - k.procurement_rate)
-    } else {
-        0.0
-    };
-    (horizon, expected)
+    /// True under canteen rationing, when intake is spread more unequally.
+    pub rationed: bool,
 }
 
 /// Updates team `i`'s mess-hall regime, feeds it, and returns what each group ate.
@@ -54,7 +35,10 @@ pub fn eat(t: &mut TeamsMut<'_>, i: usize, p: &Params, k: &Knobs, out: &mut Comm
     let days = f64::from(k.month.days());
     let pop = t.pop[i];
     let ae = adult_equivalents(&pop);
-    let (horizon, expected) = planning(t, i, p, k);
+    // Households ration their grain over the whole grain year, counting on a normal summer
+    // harvest (less the normal procurement rate) if it is still to come.
+    let horizon = k.days_to_october;
+    let expected = f64::from(t.base_output_kg[i]) * k.summer_expectation;
     let ration = n.ration_kg;
 
     // Regime.
@@ -128,15 +112,26 @@ pub fn eat(t: &mut TeamsMut<'_>, i: usize, p: &Params, k: &Knobs, out: &mut Comm
     if in_canteen {
         out.in_canteens += u64::from(people);
     }
-    let cv = if t.mess[i] == MessMode::Rationed { n.intake_cv_canteen } else { n.intake_cv } as f32;
+    let rationed = t.mess[i] == MessMode::Rationed;
+    let cv = if rationed { n.intake_cv_canteen } else { n.intake_cv } as f32;
     let supp = k.supplement_kcal as f32;
     let grain_kcal = (c * n.kcal_per_kg) as f32;
     let mut kcal = [0.0f32; N_AGE];
-    let limit = n.subsistence_kcal as f32;
+    // A tercile is below subsistence if its intake, kcal·(1 + z·cv), is under the limit.
+    let limits = TERCILE_Z.map(|z| n.subsistence_kcal as f32 / (1.0 + z * cv));
+    let mut below_thirds = 0u64;
     for a in 0..N_AGE {
         kcal[a] = factors[a] * grain_kcal + supp;
-        let below = TERCILE_Z.iter().filter(|&&z| kcal[a] * (1.0 + z * cv) < limit).count();
-        out.below_subsistence += f64::from(pop[a]) * below as f64 / 3.0;
+        let below = limits.iter().filter(|&&l| kcal[a] < l).count() as u64;
+        below_thirds += u64::from(pop[a]) * below;
     }
-    Intake { kcal, cv }
+    out.below_subsistence += below_thirds as f64 / 3.0;
+
+    // Resale request for next month: a share ρ of the gap between need until October and what
+    // the team holds and still expects from the summer harvest (§4.6).
+    let held = f64::from(t.grain_kg[i]) + f64::from(t.hidden_kg[i]) + expected;
+    let ask = kg(k.resale * (ration * ae * horizon - held).max(0.0)).min(u64::from(u32::MAX));
+    t.resale_request_kg[i] = ask as u32;
+    out.resale_request_kg += ask;
+    Intake { kcal, rationed }
 }

@@ -11,41 +11,40 @@
 //! are honoured exactly without random draws. Conceptions pass through three monthly stages
 //! of mean three months each (a nine-month Erlang delay).
 
-use super::consume::{Intake, TERCILE_Z};
-use super::labour::efficiency;
+use super::consume::Intake;
 use super::{CommuneCtx, CommuneMonth, Knobs};
 use crate::scenario::Params;
-use crate::world::build::MORTALITY_PROFILE;
-use crate::world::{CHILD, ELDERLY, MEN, N_AGE, TeamsMut, WOMEN, WORKING, YOUTH};
+use crate::world::{CHILD, ELDERLY, MEN, N_AGE, TeamsMut, WOMEN, YOUTH};
 
 /// Monthly ageing rates out of each group (1/years in the group), applied each January.
 const AGEING_YEARS: [u32; N_AGE] = [5, 10, 45, 45, 0];
 
 /// Nutrition, deaths, births and migration of team `i` this month.
 pub fn update(t: &mut TeamsMut<'_>, i: usize, intake: &Intake, ctx: &CommuneCtx, p: &Params, k: &Knobs, out: &mut CommuneMonth) {
-    let n = &p.nutrition;
     let d = &p.demography;
-    let days = k.month.days() as f32;
     let moy = k.month.month();
+    let curves = &k.curves;
+    let b = &k.body;
 
-    // Reserves. Drafted workers do heavier work (night shifts at furnaces and dams).
-    let drafted: f64 = super::labour::drafts(ctx, p, k).iter().sum();
-    let pal_work = (n.pal_work + (n.pal_campaign - n.pal_work) * drafted) as f32;
-    let spread = n.reserve_spread as f32;
-    let theta = p.production.theta_h as f32;
+    // Reserves. Drafted workers do heavier work (night shifts at furnaces and dams); hungry
+    // people move less: activity above the basal rate falls with h(Res).
+    let mut reserve = t.reserve[i];
+    let mut efficiency = t.efficiency[i];
     for a in 0..N_AGE {
-        let res = t.reserve[i][a];
-        // Hungry people move less: activity above the basal rate falls with h(Res).
-        let pal = 1.0 + (if WORKING[a] { pal_work } else { n.pal_rest as f32 } - 1.0) * efficiency(res, theta);
-        let req = n.bmr_kcal as f32 * pal * (1.0 - n.adaptation as f32 * (1.0 - res));
-        let mut change = (intake.kcal[a] - req) * days / n.store_kcal as f32;
-        if change > 0.0 {
-            change *= n.recovery as f32;
-        }
-        t.reserve[i][a] = (res + change).clamp(0.0, 1.0);
+        let res = reserve[a];
+        let pal = 1.0 + (ctx.pal[a] - 1.0) * efficiency[a];
+        let req = b.bmr * pal * (1.0 - b.adaptation * (1.0 - res));
+        let change = (intake.kcal[a] - req) * b.days_per_store;
+        let change = if change > 0.0 { change * b.recovery } else { change };
+        reserve[a] = (res + change).clamp(0.0, 1.0);
     }
+    for a in 0..N_AGE {
+        efficiency[a] = curves.efficiency.at(reserve[a]);
+    }
+    t.reserve[i] = reserve;
+    t.efficiency[i] = efficiency;
     // Draft animals and tools recover slowly and are lost (slaughtered, dead) in hunger.
-    let work_res = (t.reserve[i][MEN] + t.reserve[i][WOMEN]) / 2.0;
+    let work_res = (reserve[MEN] + reserve[WOMEN]) / 2.0;
     let pr = &p.production;
     let cap = t.capital[i];
     t.capital[i] = (cap + pr.capital_recovery as f32 * (1.0 - cap)
@@ -55,83 +54,84 @@ pub fn update(t: &mut TeamsMut<'_>, i: usize, intake: &Intake, ctx: &CommuneCtx,
     if moy == 1 {
         age(t, i);
     }
+    let mut pop = t.pop[i];
+    let mut reserve = t.reserve[i];
 
     // Deaths.
-    let season = match moy {
-        12 | 1..=3 => d.winter_factor,
-        6..=9 => d.summer_factor,
-        _ => 1.0,
-    } as f32;
-    let scale = ctx.mortality_scale as f32 * season;
-    let (gamma, r_star, r_crit, h_crit) = (d.gamma as f32, d.r_star as f32, d.r_crit as f32, d.h_crit as f32);
+    let hazard_curve = if intake.rationed { &curves.hazard_canteen } else { &curves.hazard_normal };
+    let mut carry = t.death_carry[i];
     for a in 0..N_AGE {
-        let people = t.pop[i][a];
+        let people = pop[a];
         if people == 0 {
             continue;
         }
-        let v = if a == CHILD || a == ELDERLY { d.vulnerability as f32 } else { 1.0 };
-        let base = scale * MORTALITY_PROFILE[a] as f32;
-        let res = t.reserve[i][a];
-        let mut hazard = 0.0f32;
-        for z in TERCILE_Z {
-            let r = (res + z * intake.cv * spread * (1.0 - res)).clamp(0.0, 1.0);
-            let famine = if r < r_star { (gamma * (r_star - r)).exp() - 1.0 } else { 0.0 };
-            hazard += base * (1.0 + v * famine) + if r < r_crit { v * h_crit } else { 0.0 };
-        }
-        let hazard = (hazard / 3.0).min(1.0);
-        let expected = people as f32 * hazard + t.death_carry[i][a];
-        let dead = (expected.floor() as u32).min(people);
-        t.death_carry[i][a] = (expected - dead as f32).clamp(0.0, 1.0);
-        t.pop[i][a] -= dead;
+        let base = ctx.death_base[a];
+        let (famine, critical) = hazard_curve.at(reserve[a]);
+        let v = b.vulnerability[a];
+        let hazard = (base * (1.0 + v * famine) + v * b.h_crit * critical).min(1.0);
+        let expected = people as f32 * hazard + carry[a];
+        // `expected` is non-negative, so truncation is the floor (via i32: one instruction).
+        let dead = (expected as i32 as u32).min(people);
+        carry[a] = (expected - dead as f32).clamp(0.0, 1.0);
+        pop[a] -= dead;
         out.deaths += u64::from(dead);
     }
+    t.death_carry[i] = carry;
 
     // Births, nine months after conception.
-    let conceptions = t.pop[i][WOMEN] as f32 * ctx.fertility as f32 * t.reserve[i][WOMEN].powf(d.theta_b as f32);
+    let conceptions = pop[WOMEN] as f32 * ctx.fertility as f32 * curves.fertility.at(reserve[WOMEN]);
     let stages = &mut t.pregnancy[i];
     let moved = [stages[0] / 3.0, stages[1] / 3.0, stages[2] / 3.0];
     stages[0] += conceptions - moved[0];
     stages[1] += moved[0] - moved[1];
     stages[2] += moved[1] - moved[2];
     let expected = moved[2] + t.birth_carry[i];
-    let born = expected.floor().max(0.0) as u32;
+    let born = expected.max(0.0) as i32 as u32;
     t.birth_carry[i] = expected - born as f32;
     if born > 0 {
-        mix(&mut t.reserve[i][CHILD], t.pop[i][CHILD], 1.0, born);
-        t.pop[i][CHILD] += born;
+        mix(&mut reserve[CHILD], pop[CHILD], 1.0, born);
+        pop[CHILD] += born;
     }
     out.births += u64::from(born);
 
     // Recruitment to the cities (or return), working-age people only.
-    let rate = k.diversion * k.urban_recruitment * p.labour.urban_mult;
+    let rate = ctx.urban_recruitment;
     if rate != 0.0 {
-        let workers = t.pop[i][MEN] + t.pop[i][WOMEN];
+        let workers = pop[MEN] + pop[WOMEN];
         let expected = workers as f32 * rate as f32 + t.migration_carry[i];
-        let moved = expected.trunc();
+        // Toward zero, through i32 (`trunc` is a library call on baseline x86-64).
+        let moved = expected as i32 as f32;
         t.migration_carry[i] = expected - moved;
         let moved = moved as i64;
         if moved > 0 {
             let moved = (moved as u32).min(workers);
-            let men = moved.div_ceil(2).min(t.pop[i][MEN]);
-            let women = (moved - men).min(t.pop[i][WOMEN]);
-            t.pop[i][MEN] -= men;
-            t.pop[i][WOMEN] -= women;
+            let men = moved.div_ceil(2).min(pop[MEN]);
+            let women = (moved - men).min(pop[WOMEN]);
+            pop[MEN] -= men;
+            pop[WOMEN] -= women;
             out.migrants += i64::from(men + women);
         } else if moved < 0 {
             let back = (-moved) as u32;
             let men = back.div_ceil(2);
             let women = back - men;
-            mix(&mut t.reserve[i][MEN], t.pop[i][MEN], 1.0, men);
-            mix(&mut t.reserve[i][WOMEN], t.pop[i][WOMEN], 1.0, women);
-            t.pop[i][MEN] += men;
-            t.pop[i][WOMEN] += women;
+            mix(&mut reserve[MEN], pop[MEN], 1.0, men);
+            mix(&mut reserve[WOMEN], pop[WOMEN], 1.0, women);
+            pop[MEN] += men;
+            pop[WOMEN] += women;
             out.migrants -= i64::from(back);
         }
     }
 
-    let pop = t.pop[i];
-    out.pop_end += pop.iter().map(|&x| u64::from(x)).sum::<u64>();
-    out.reserve_sum += pop.iter().zip(t.reserve[i]).map(|(&x, r)| f64::from(x) * f64::from(r)).sum::<f64>();
+    t.pop[i] = pop;
+    t.reserve[i] = reserve;
+    let mut people = 0u64;
+    let mut reserve_sum = 0.0f64;
+    for a in 0..N_AGE {
+        people += u64::from(pop[a]);
+        reserve_sum += f64::from(pop[a]) * f64::from(reserve[a]);
+    }
+    out.pop_end += people;
+    out.reserve_sum += reserve_sum;
 }
 
 /// Reserve of a group of `n` people at `res` joined by `m` people at `incoming`.

@@ -13,8 +13,8 @@ pub fn weather_index(p: &Params, (affected, serious): (f64, f64)) -> f64 {
 }
 
 /// The weather multiplier of `year` relative to 1957, for shares scaled by `weather.scale`.
-pub fn weather_of_year(p: &Params, shares: Option<(f64, f64)>) -> f64 {
-    let base = data::disaster_shares(1957).unwrap_or((0.0, 0.0));
+pub fn weather_of_year(p: &Params, shares: Option<(f64, f64)>, records: &[(u32, (f64, f64))]) -> f64 {
+    let base = records.iter().find(|(y, _)| *y == 1957).map_or((0.0, 0.0), |(_, s)| *s);
     let (a, s) = shares.unwrap_or(base);
     let scaled = (base.0 + p.weather.scale * (a - base.0), base.1 + p.weather.scale * (s - base.1));
     let scaled = (scaled.0.clamp(0.0, 1.0), scaled.1.clamp(0.0, 1.0));
@@ -26,14 +26,15 @@ pub fn new_year(world: &mut World, p: &Params, k: &Knobs, seed: u64) {
     let year = k.month.year();
     world.centre.year = year;
     let records = data::weather_years();
+    let this_year = records.iter().find(|(y, _)| *y == year).map(|(_, s)| *s);
     for pi in 0..world.n_provinces() {
         let w = match p.weather.mode {
-            WeatherMode::Historical => weather_of_year(p, data::disaster_shares(year)),
+            WeatherMode::Historical => weather_of_year(p, this_year, &records),
             WeatherMode::Neutral => 1.0,
             WeatherMode::Stochastic => {
                 let mut r = rng::stream(seed, year, Stream::Weather, pi as u32);
                 let pick = r.random_range(0..records.len().max(1));
-                weather_of_year(p, records.get(pick).map(|(_, s)| *s))
+                weather_of_year(p, records.get(pick).map(|(_, s)| *s), &records)
             }
         };
         world.provinces.weather[pi] = w as f32;
@@ -46,24 +47,22 @@ pub fn new_year(world: &mut World, p: &Params, k: &Knobs, seed: u64) {
 
 /// Output of team `i`'s crop of season `s` at normal harvest losses, for its labour index
 /// `labour` (1 = normal) and the commune's weather.
-fn potential(t: &TeamsMut<'_>, i: usize, s: usize, labour: f64, ctx: &CommuneCtx, p: &Params, k: &Knobs, area: f64) -> f64 {
+fn potential(t: &TeamsMut<'_>, i: usize, s: usize, labour: f64, ctx: &CommuneCtx, p: &Params, k: &Knobs) -> f64 {
     let pr = &p.production;
     let share = if s == 0 { pr.summer_share } else { 1.0 - pr.summer_share };
-    let labour_term = if labour == 1.0 { 1.0 } else { labour.max(0.0).powf(pr.beta_labour) };
-    let capital = f64::from(t.capital[i]);
-    let capital_term = if capital == 1.0 { 1.0 } else { capital.powf(pr.beta_capital + pr.beta_fertiliser) };
-    let land_term = if area == 1.0 { 1.0 } else { area.powf(pr.beta_land) };
-    f64::from(t.base_output_kg[i]) * share * ctx.weather * k.technique * land_term * labour_term * capital_term
+    let labour_term = f64::from(k.curves.labour.at(labour as f32));
+    let capital_term = f64::from(k.curves.capital.at(t.capital[i]));
+    f64::from(t.base_output_kg[i]) * share * ctx.weather * k.technique * ctx.land_term * labour_term * capital_term
 }
 
 /// The team's pre-harvest estimate (估产): the standing crop judged from labour so far,
 /// less what its households mean to hide.
 #[allow(clippy::too_many_arguments)]
-pub fn estimate_team(t: &mut TeamsMut<'_>, i: usize, s: usize, ctx: &CommuneCtx, p: &Params, k: &Knobs, area: f64) {
+pub fn estimate_team(t: &mut TeamsMut<'_>, i: usize, s: usize, ctx: &CommuneCtx, p: &Params, k: &Knobs) {
     let moy = k.month.month();
     let elapsed = f64::from(if s == 0 { moy - 2 } else { moy - 6 });
     let labour = f64::from(t.season_labour[i]) / elapsed;
-    let expected = potential(t, i, s, labour, ctx, p, k, area) * (1.0 - p.production.loss_base);
+    let expected = potential(t, i, s, labour, ctx, p, k) * (1.0 - p.production.loss_base);
     t.report_kg[i] = (expected * (1.0 - hiding_share(t, i))) as f32;
 }
 
@@ -78,7 +77,9 @@ fn hiding_share(t: &TeamsMut<'_>, i: usize) -> f64 {
 /// Rounds a non-negative amount of grain to whole kg.
 #[inline]
 pub fn kg(x: f64) -> u64 {
-    if x > 0.0 { x.round() as u64 } else { 0 }
+    // Half up. Written without `round` (a library call on baseline x86-64) and through i64,
+    // whose conversion is one instruction where u64's is a branchy sequence.
+    if x > 0.0 { (x + 0.5) as i64 as u64 } else { 0 }
 }
 
 /// Harvests season `s` for team `i`. `farm` is this month's farm labour relative to normal:
@@ -92,14 +93,13 @@ pub fn harvest_team(
     ctx: &CommuneCtx,
     p: &Params,
     k: &Knobs,
-    area: f64,
     out: &mut CommuneMonth,
 ) {
     let pr = &p.production;
     let labour = f64::from(t.season_labour[i]) / calendar::GROWING_MONTHS;
-    let pot = potential(t, i, s, labour, ctx, p, k, area);
+    let pot = potential(t, i, s, labour, ctx, p, k);
     let shortage = (1.0 - farm).max(0.0);
-    let loss = (pr.loss_base + pr.loss_slope * shortage.powf(pr.loss_curvature)).min(1.0);
+    let loss = (pr.loss_base + f64::from(k.curves.harvest_loss.at(shortage as f32))).min(1.0);
     let y = kg(pot * (1.0 - loss));
     out.harvest_loss_kg += kg(pot) - y.min(kg(pot));
     let seed = kg(pr.seed_share * y as f64);
@@ -160,11 +160,12 @@ mod tests {
     #[test]
     fn weather_is_one_in_1957_and_lower_in_the_disaster_years() {
         let p = crate::scenario::Params::defaults();
-        let w = |y| weather_of_year(&p, data::disaster_shares(y));
+        let records = data::weather_years();
+        let w = |y| weather_of_year(&p, data::disaster_shares(y), &records);
         assert!((w(1957) - 1.0).abs() < 1e-12);
         assert!((w(1959) - 0.97).abs() < 0.01, "{}", w(1959));
         assert!((w(1960) - 0.92).abs() < 0.01, "{}", w(1960));
         assert!((w(1961) - 0.91).abs() < 0.01, "{}", w(1961));
-        assert_eq!(weather_of_year(&p, None), 1.0);
+        assert_eq!(weather_of_year(&p, None, &records), 1.0);
     }
 }

@@ -18,11 +18,11 @@ pub fn efficiency(res: f32, theta: f32) -> f32 {
 
 /// Shares of a commune's labour drafted to (steel, water works, other campaigns) this month.
 /// Zealous communes draft more; together the drafts take at most 95%.
-pub fn drafts(ctx: &CommuneCtx, p: &Params, k: &Knobs) -> [f64; 3] {
+pub fn drafts(zeal: f64, p: &Params, k: &Knobs) -> [f64; 3] {
     let l = &p.labour;
     let d = k.diversion;
-    let steel = (d * k.steel_share * l.steel_mult * ctx.zeal).min(0.9);
-    let water = (d * k.water_share * l.water_mult * ctx.zeal).min(0.9);
+    let steel = (d * k.steel_share * l.steel_mult * zeal).min(0.9);
+    let water = (d * k.water_share * l.water_mult * zeal).min(0.9);
     let other = (d * k.other_share * l.other_mult).min(0.9);
     let total = steel + water + other;
     let scale = if total > 0.95 { 0.95 / total } else { 1.0 };
@@ -33,16 +33,15 @@ pub fn drafts(ctx: &CommuneCtx, p: &Params, k: &Knobs) -> [f64; 3] {
 /// (which set harvest losses), after accumulating the effective farm labour of the season.
 pub fn allocate(t: &mut TeamsMut<'_>, i: usize, ctx: &CommuneCtx, p: &Params, k: &Knobs, out: &mut CommuneMonth) -> f64 {
     let l = &p.labour;
-    let theta = p.production.theta_h as f32;
     let pop = t.pop[i];
-    let res = t.reserve[i];
+    let eff = t.efficiency[i];
     let lfp = [0.0, l.youth_participation, l.male_participation, k.female_participation, l.elderly_participation];
     let mut supply = 0.0f64;
     for a in 0..N_AGE {
-        supply += f64::from(pop[a]) * lfp[a] * f64::from(efficiency(res[a], theta));
+        supply += f64::from(pop[a]) * lfp[a] * f64::from(eff[a]);
     }
     supply *= k.workdays;
-    let [steel, water, other] = drafts(ctx, p, k);
+    let [steel, water, other] = ctx.drafts;
     let drafted = steel + water + other;
     let people: f64 = pop.iter().map(|&n| f64::from(n)).sum();
     let in_canteen = matches!(t.mess[i], MessMode::Free | MessMode::Rationed);
@@ -66,14 +65,15 @@ pub fn allocate(t: &mut TeamsMut<'_>, i: usize, ctx: &CommuneCtx, p: &Params, k:
             + f.traditional_labour * f.traditional_kg_per_day * f.traditional_usable
             + f.modern_labour * f.modern_kg_per_day * f.modern_usable);
 
+    // Farm work is done again at the workers' mean efficiency (hungry workers are slower).
     let workers = pop[MEN] + pop[WOMEN];
-    let work_res = if workers == 0 {
+    let work_eff = if workers == 0 {
         1.0
     } else {
-        (res[MEN] * pop[MEN] as f32 + res[WOMEN] * pop[WOMEN] as f32) / workers as f32
+        (eff[MEN] * pop[MEN] as f32 + eff[WOMEN] * pop[WOMEN] as f32) / workers as f32
     };
     let base = f64::from(t.base_labour[i]);
-    let hands = if base > 0.0 { farm * f64::from(efficiency(work_res, theta)) / base } else { 0.0 };
+    let hands = if base > 0.0 { farm * f64::from(work_eff) / base } else { 0.0 };
     let moy = k.month.month();
     if calendar::season_starts(moy) {
         t.season_labour[i] = 0.0;

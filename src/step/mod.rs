@@ -17,6 +17,7 @@
 //! or can fail.
 
 pub mod consume;
+pub mod curve;
 pub mod demography;
 pub mod harvest;
 pub mod labour;
@@ -26,7 +27,8 @@ pub mod report;
 
 use crate::scenario::Params;
 use crate::time::Month;
-use crate::world::{BrigadesMut, TeamsMut, World};
+use crate::world::build::MORTALITY_PROFILE;
+use crate::world::{BrigadesMut, CHILD, ELDERLY, N_AGE, TeamsMut, WORKING, World};
 
 /// This month's values of every schedule the phases read (phase 1, "policy events").
 #[derive(Clone, Debug)]
@@ -67,6 +69,17 @@ pub struct Knobs {
     pub retention_floor_kg: f64,
     /// Effort multiplier e (§4.3), the same for every team.
     pub effort: f64,
+    /// Per-person constants of the energy balance and hazard, in the precision the team loops
+    /// use.
+    pub body: Body,
+    /// Days from the start of this month to the October harvest: the horizon over which teams
+    /// ration their grain and the retention floor is protected.
+    pub days_to_october: f64,
+    /// Net summer harvest a team still expects before October, per kg of its normal annual
+    /// output (0 once the summer harvest is in).
+    pub summer_expectation: f64,
+    /// Tabulated functions of the reserve.
+    pub curves: curve::Curves,
 }
 
 impl Knobs {
@@ -114,6 +127,44 @@ impl Knobs {
             imports_kg_per_year: mt(p.trade.imports_mt.at(month)),
             retention_floor_kg: p.procurement.retention_floor_kg * (1.0 - p.procurement.floor_pressure * pressure),
             effort: effort.max(0.0),
+            body: Body::new(p, month),
+            days_to_october: f64::from(calendar::months_to_october(month.month())) * 365.25 / 12.0,
+            summer_expectation: if (6..=9).contains(&month.month()) {
+                0.0
+            } else {
+                let pr = &p.production;
+                pr.summer_share
+                    * (1.0 - pr.seed_share - pr.feed_share - pr.storage_loss - pr.loss_base)
+                    * (1.0 - p.procurement.rate.at(month))
+            },
+            curves: curve::Curves::new(p),
+        }
+    }
+}
+
+/// Constants of the energy balance (§4.10) for one month, as f32.
+#[derive(Clone, Copy, Debug)]
+pub struct Body {
+    pub bmr: f32,
+    pub adaptation: f32,
+    /// Days in the month divided by the energy store: kcal/day of imbalance → change in reserve.
+    pub days_per_store: f32,
+    pub recovery: f32,
+    pub h_crit: f32,
+    /// Famine-hazard multiplier of each age group (vulnerability of the young and old).
+    pub vulnerability: [f32; N_AGE],
+}
+
+impl Body {
+    fn new(p: &Params, month: Month) -> Body {
+        let (n, d) = (&p.nutrition, &p.demography);
+        Body {
+            bmr: n.bmr_kcal as f32,
+            adaptation: n.adaptation as f32,
+            days_per_store: (f64::from(month.days()) / n.store_kcal) as f32,
+            recovery: n.recovery as f32,
+            h_crit: d.h_crit as f32,
+            vulnerability: std::array::from_fn(|a| if a == CHILD || a == ELDERLY { d.vulnerability as f32 } else { 1.0 }),
         }
     }
 }
@@ -355,6 +406,16 @@ pub struct CommuneCtx {
     pub fertility: f64,
     /// Quota assigned to the commune this month, kg (quota months only).
     pub quota_kg: f64,
+    /// Shares of labour drafted to steel, water works and other campaigns this month.
+    pub drafts: [f64; 3],
+    /// Share of working-age people moved to the cities this month (negative: returned).
+    pub urban_recruitment: f64,
+    /// Sown area term of production, area^βA.
+    pub land_term: f64,
+    /// Physical activity level of each age group this month, at full reserves.
+    pub pal: [f32; N_AGE],
+    /// Normal monthly death probability of each age group this month.
+    pub death_base: [f32; N_AGE],
 }
 
 /// Advances the world by one month. Infallible; deterministic for any thread count.
@@ -365,7 +426,7 @@ pub fn step(world: &mut World, params: &Params, month: Month, seed: u64) -> Mont
     }
 
     // Pass A: resales, labour, production, reports up to the brigades.
-    let ctx = commune_contexts(world, None);
+    let ctx = commune_contexts(world, None, params, &k);
     let fill = world.centre.resale_fill;
     let a = {
         let h = &world.hierarchy;
@@ -373,7 +434,6 @@ pub fn step(world: &mut World, params: &Params, month: Month, seed: u64) -> Mont
         let brigades = world.brigades.split(&h.brigade_offsets);
         let team_offsets = &h.team_offsets;
         let brigade_offsets = &h.brigade_offsets;
-        let area = world.centre.area;
         let national_base: f64 = world.provinces.base_output_kg.iter().sum();
         let items: Vec<_> = teams.into_iter().zip(brigades).collect();
         par_map(items, |c, (mut t, mut b)| {
@@ -382,7 +442,7 @@ pub fn step(world: &mut World, params: &Params, month: Month, seed: u64) -> Mont
                 .iter()
                 .map(|o| o - first_team)
                 .collect();
-            pass_a(&mut t, &mut b, &local, &ctx[c], params, &k, area, fill, national_base)
+            pass_a(&mut t, &mut b, &local, &ctx[c], params, &k, fill, national_base)
         })
     };
     let mut communes = a;
@@ -395,7 +455,7 @@ pub fn step(world: &mut World, params: &Params, month: Month, seed: u64) -> Mont
     let commune_quota = quota::set(world, params, &k, &communes, &mut centre);
 
     // Pass B: quotas down, extraction, consumption, nutrition, demography.
-    let ctx = commune_contexts(world, commune_quota.as_deref());
+    let ctx = commune_contexts(world, commune_quota.as_deref(), params, &k);
     {
         let h = &world.hierarchy;
         let teams = world.teams.split(&h.commune_team_offsets);
@@ -417,18 +477,36 @@ pub fn step(world: &mut World, params: &Params, month: Month, seed: u64) -> Mont
     MonthResult { month, communes, centre }
 }
 
-fn commune_contexts(world: &World, quota: Option<&[f64]>) -> Vec<CommuneCtx> {
+fn commune_contexts(world: &World, quota: Option<&[f64]>, params: &Params, k: &Knobs) -> Vec<CommuneCtx> {
+    let n = &params.nutrition;
+    let d = &params.demography;
+    let land_term = world.centre.area.powf(params.production.beta_land);
+    let season = match k.month.month() {
+        12 | 1..=3 => d.winter_factor,
+        6..=9 => d.summer_factor,
+        _ => 1.0,
+    };
     (0..world.n_communes())
         .map(|c| {
-            let p = world.communes.province[c] as usize;
+            let pi = world.communes.province[c] as usize;
+            let zeal = f64::from(world.communes.zeal[c]);
+            let drafts = labour::drafts(zeal, params, k);
+            let drafted: f64 = drafts.iter().sum();
+            let pal_work = n.pal_work + (n.pal_campaign - n.pal_work) * drafted;
+            let mortality = f64::from(world.provinces.mortality_scale[pi]) * season;
             CommuneCtx {
-                province: p,
-                zeal: f64::from(world.communes.zeal[c]),
-                weather: f64::from(world.provinces.weather[p]),
-                quota_share: world.provinces.quota_share[p],
-                mortality_scale: f64::from(world.provinces.mortality_scale[p]),
-                fertility: f64::from(world.provinces.fertility[p]),
+                province: pi,
+                zeal,
+                weather: f64::from(world.provinces.weather[pi]),
+                quota_share: world.provinces.quota_share[pi],
+                mortality_scale: f64::from(world.provinces.mortality_scale[pi]),
+                fertility: f64::from(world.provinces.fertility[pi]),
                 quota_kg: quota.map_or(0.0, |q| q[c]),
+                drafts,
+                urban_recruitment: k.diversion * k.urban_recruitment * params.labour.urban_mult,
+                land_term,
+                pal: std::array::from_fn(|a| (if WORKING[a] { pal_work } else { n.pal_rest }) as f32),
+                death_base: std::array::from_fn(|a| (mortality * MORTALITY_PROFILE[a]) as f32),
             }
         })
         .collect()
@@ -444,7 +522,6 @@ fn pass_a(
     ctx: &CommuneCtx,
     p: &Params,
     k: &Knobs,
-    area: f64,
     resale_fill: f64,
     national_base: f64,
 ) -> CommuneMonth {
@@ -458,9 +535,9 @@ fn pass_a(
         procure::receive_resale(t, i, resale_fill, &mut out);
         let farm = labour::allocate(t, i, ctx, p, k, &mut out);
         if let Some(s) = harvest_season {
-            harvest::harvest_team(t, i, s, farm, ctx, p, k, area, &mut out);
+            harvest::harvest_team(t, i, s, farm, ctx, p, k, &mut out);
         } else if let Some(s) = estimate_season {
-            harvest::estimate_team(t, i, s, ctx, p, k, area);
+            harvest::estimate_team(t, i, s, ctx, p, k);
         }
     }
     if harvest_season.is_some() {
@@ -492,7 +569,6 @@ fn pass_b(
         procure::extract(t, i, p, k, out);
         let intake = consume::eat(t, i, p, k, out);
         demography::update(t, i, &intake, ctx, p, k, out);
-        procure::request_resale(t, i, p, k, out);
         out.grain_end_kg += u64::from(t.grain_kg[i]) + u64::from(t.hidden_kg[i]);
     }
 }

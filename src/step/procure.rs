@@ -4,7 +4,8 @@
 //! Avail = G + ζ·H                       searches find a share of hidden grain
 //! Floor = f_t · N · (months to October) / 12,   f_t = f0 · (1 − ω_π · π)
 //! P     = min(quota due, max(0, Avail − Floor))
-//! RS    = ρ · max(0, Need − (G + H)), paid next month as far as the central stock allows
+//! RS    = ρ · max(0, Need − (G + H)), asked after the month's meals (`consume`), paid next
+//!         month as far as the central stock allows
 //! CS   += Σ P + imports − urban ration − other uses − exports − Σ RS
 //! ```
 
@@ -39,7 +40,7 @@ pub fn extract(t: &mut TeamsMut<'_>, i: usize, _p: &Params, k: &Knobs, out: &mut
     out.seized_kg += seized;
 
     let people: u32 = t.pop[i].iter().sum();
-    let floor = kg(k.retention_floor_kg * f64::from(people) * f64::from(calendar::months_to_october(moy)) / 12.0);
+    let floor = kg(k.retention_floor_kg * f64::from(people) * k.days_to_october / 365.25);
     let ask = kg(f64::from(t.quota_kg[i]) * due).min(u64::from(t.quota_kg[i]));
     let give = ask.min(u64::from(t.grain_kg[i]).saturating_sub(floor));
     t.grain_kg[i] -= give as u32;
@@ -49,17 +50,6 @@ pub fn extract(t: &mut TeamsMut<'_>, i: usize, _p: &Params, k: &Knobs, out: &mut
         out.quota_shortfall_kg += u64::from(t.quota_kg[i]);
         t.quota_kg[i] = 0;
     }
-}
-
-/// Team `i` asks for a share ρ of its gap between need until the October harvest and what it
-/// holds and still expects from the summer harvest.
-pub fn request_resale(t: &mut TeamsMut<'_>, i: usize, p: &Params, k: &Knobs, out: &mut CommuneMonth) {
-    let (horizon, expected) = super::consume::planning(t, i, p, k);
-    let need = p.nutrition.ration_kg * adult_equivalents(&t.pop[i]) * horizon;
-    let held = f64::from(t.grain_kg[i]) + f64::from(t.hidden_kg[i]) + expected;
-    let ask = kg(k.resale * (need - held).max(0.0)).min(u64::from(u32::MAX));
-    t.resale_request_kg[i] = ask as u32;
-    out.resale_request_kg += ask;
 }
 
 /// The centre's month: deliveries in; urban rations, other uses and exports out; imports in;

@@ -14,7 +14,6 @@ pub const MORTALITY_PROFILE: [f64; N_AGE] = [3.0, 0.3, 0.5, 0.45, 6.0];
 /// Builds the world of `scenario` with its seed.
 pub fn build(scenario: &Scenario) -> World {
     let p = &scenario.params;
-    let seed = scenario.seed;
     let start_year = scenario.start.year();
     let provinces = data::provinces(start_year);
     let national = data::national(start_year);
@@ -25,6 +24,9 @@ pub fn build(scenario: &Scenario) -> World {
     // Every commune has the national mean population at any scale, so per-capita results do not
     // depend on the scale.
     let people_per_commune = national_rural / p.population.communes as f64;
+
+    // Each commune is drawn from its own random stream, in commune order.
+    let mut draws = (0..n_total as u32).map(|c| draw_commune(c, scenario));
 
     let mut w = World::default();
     w.hierarchy.brigade_offsets.push(0);
@@ -44,41 +46,26 @@ pub fn build(scenario: &Scenario) -> World {
             let hi = n_communes * (k + 1) / n_counties;
             let county = w.n_counties() as u32;
             let mut zeal_sum = 0.0;
-            for _ in lo..hi {
-                let c = w.n_communes() as u32;
-                let mut r = rng::stream(seed, 0, Stream::BuildCommune, c);
-                let zeal = ((1.0 + p.politics.radical_zeal * f64::from(w.provinces.radicalism[pi])).ln()
-                    + p.politics.zeal_sd * rng::normal(&mut r))
-                .exp();
-                zeal_sum += zeal;
+            for d in draws.by_ref().take(hi - lo) {
+                zeal_sum += d.zeal;
                 w.communes.province.push(pi as u16);
                 w.communes.county.push(county);
-                w.communes.zeal.push(zeal as f32);
-                let sd = p.population.commune_size_sd;
-                let n_brigades = (p.population.brigades_per_commune * (sd * rng::normal(&mut r) - sd * sd / 2.0).exp())
-                    .round()
-                    .clamp(1.0, 400.0) as usize;
-                for _ in 0..n_brigades {
-                    let tpb = p.population.teams_per_brigade;
-                    let n_teams = (tpb.floor() as usize + usize::from(r.random::<f64>() < tpb.fract())).max(1);
-                    let first = w.teams.len();
-                    w.teams.grow(n_teams);
-                    for t in first..first + n_teams {
-                        let ts = p.population.team_size_sd;
-                        let qs = p.population.land_quality_sd;
-                        team_weight.push((ts * rng::normal(&mut r) - ts * ts / 2.0).exp());
-                        team_quality.push((qs * rng::normal(&mut r) - qs * qs / 2.0).exp());
-                        let (cmin, cmax) = (p.reporting.concealment_min, p.reporting.concealment_max);
-                        w.teams.concealment[t] = (cmin + (cmax - cmin) * r.random::<f64>()) as f32;
-                        w.teams.canteen_rank[t] = r.random::<f32>();
-                        // Fractions of people carried between months start uniform, so that
-                        // whole-person rounding is unbiased from the first month.
-                        w.teams.death_carry[t] = std::array::from_fn(|_| r.random::<f32>());
-                        w.teams.birth_carry[t] = r.random::<f32>();
-                        w.teams.migration_carry[t] = r.random::<f32>();
-                    }
+                w.communes.zeal.push(d.zeal as f32);
+                let first = w.teams.len();
+                w.teams.grow(d.teams.len());
+                for (t, team) in (first..).zip(&d.teams) {
+                    team_weight.push(team.weight);
+                    team_quality.push(team.quality);
+                    w.teams.concealment[t] = team.concealment;
+                    w.teams.canteen_rank[t] = team.canteen_rank;
+                    w.teams.death_carry[t] = team.death_carry;
+                    w.teams.birth_carry[t] = team.birth_carry;
+                    w.teams.migration_carry[t] = team.migration_carry;
+                }
+                for n_teams in d.brigades {
                     w.brigades.grow(1);
-                    w.hierarchy.team_offsets.push(w.teams.len() as u32);
+                    let last = *w.hierarchy.team_offsets.last().unwrap_or(&0);
+                    w.hierarchy.team_offsets.push(last + n_teams);
                 }
                 w.hierarchy.brigade_offsets.push(w.n_brigades() as u32);
                 w.hierarchy.commune_team_offsets.push(w.teams.len() as u32);
@@ -101,6 +88,63 @@ pub fn build(scenario: &Scenario) -> World {
     init_teams(&mut w, scenario, &provinces, &team_quality, national.grain_mt);
     init_levels(&mut w, scenario, &national);
     w
+}
+
+/// One commune as drawn from its random stream.
+struct CommuneDraw {
+    zeal: f64,
+    /// Teams in each brigade.
+    brigades: Vec<u32>,
+    teams: Vec<TeamDraw>,
+}
+
+/// One team's random characteristics.
+struct TeamDraw {
+    /// Relative population (log-normal, mean 1).
+    weight: f64,
+    /// Relative land quality (log-normal, mean 1).
+    quality: f64,
+    concealment: f32,
+    canteen_rank: f32,
+    death_carry: [f32; N_AGE],
+    birth_carry: f32,
+    migration_carry: f32,
+}
+
+/// Draws commune `c`: zeal, brigades, and the teams' characteristics.
+fn draw_commune(c: u32, scenario: &Scenario) -> CommuneDraw {
+    let p = &scenario.params;
+    let mut r = rng::stream(scenario.seed, 0, Stream::BuildCommune, c);
+    // Provinces' radicalism is 0 until the political block scores them (MODEL §4.12).
+    let radicalism = 0.0;
+    let zeal = ((1.0 + p.politics.radical_zeal * radicalism).ln() + p.politics.zeal_sd * rng::normal(&mut r)).exp();
+    let sd = p.population.commune_size_sd;
+    let n_brigades = (p.population.brigades_per_commune * (sd * rng::normal(&mut r) - sd * sd / 2.0).exp())
+        .round()
+        .clamp(1.0, 400.0) as usize;
+    let tpb = p.population.teams_per_brigade;
+    let (ts, qs) = (p.population.team_size_sd, p.population.land_quality_sd);
+    let (cmin, cmax) = (p.reporting.concealment_min, p.reporting.concealment_max);
+    let mut brigades = Vec::with_capacity(n_brigades);
+    let mut teams = Vec::new();
+    for _ in 0..n_brigades {
+        let n_teams = (tpb.floor() as u32 + u32::from(r.random::<f64>() < tpb.fract())).max(1);
+        brigades.push(n_teams);
+        for _ in 0..n_teams {
+            teams.push(TeamDraw {
+                weight: (ts * rng::normal(&mut r) - ts * ts / 2.0).exp(),
+                quality: (qs * rng::normal(&mut r) - qs * qs / 2.0).exp(),
+                concealment: (cmin + (cmax - cmin) * r.random::<f64>()) as f32,
+                canteen_rank: r.random::<f32>(),
+                // Fractions of people carried between months start uniform, so that
+                // whole-person rounding is unbiased from the first month.
+                death_carry: std::array::from_fn(|_| r.random::<f32>()),
+                birth_carry: r.random::<f32>(),
+                migration_carry: r.random::<f32>(),
+            });
+        }
+    }
+    CommuneDraw { zeal, brigades, teams }
 }
 
 /// Adds a province row with its vital rates.
@@ -149,6 +193,7 @@ fn init_teams(w: &mut World, scenario: &Scenario, provinces: &[ProvinceData], qu
             w.teams.base_output_kg[t] = (raw[t] * level) as f32;
             w.teams.base_labour[t] = normal_labour(&pop, scenario) as f32;
             w.teams.reserve[t] = [1.0; N_AGE];
+            w.teams.efficiency[t] = [1.0; N_AGE];
             w.teams.capital[t] = 1.0;
             let conception = pop[WOMEN] as f32 * fert;
             w.teams.pregnancy[t] = [3.0 * conception; 3];

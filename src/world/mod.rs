@@ -96,6 +96,9 @@ columns! {
         pop: [u32; N_AGE],
         /// Nutritional reserve by age group, 0 (exhausted) to 1 (healthy).
         reserve: [f32; N_AGE],
+        /// Labour efficiency h(Res) by age group, kept with the reserves so it is computed
+        /// once a month.
+        efficiency: [f32; N_AGE],
         /// Fractions of a death carried to the next month, by age group (expected deaths are
         /// honoured exactly, without random draws).
         death_carry: [f32; N_AGE],
