@@ -40,9 +40,16 @@ pub fn prepare(args: &RunArgs) -> anyhow::Result<Scenario> {
         s.seed = seed;
     }
     if let Some(scale) = args.scale {
-        let def = PARAMS.iter().find(|d| d.section == "population" && d.name == "scale").expect("scale is defined");
+        let def = PARAMS
+            .iter()
+            .find(|d| d.section == "population" && d.name == "scale")
+            .expect("scale is defined");
         if !(scale.is_finite() && def.min <= scale && scale <= def.max) {
-            bail!("--scale must be a number from {} to {}, got {scale}", def.min, def.max);
+            bail!(
+                "--scale must be a number from {} to {}, got {scale}",
+                def.min,
+                def.max
+            );
         }
         s.params.population.scale = scale;
     }
@@ -65,7 +72,10 @@ pub fn simulate(scenario: &Scenario) -> (World, Recorder) {
 
 fn run(args: &RunArgs) -> anyhow::Result<()> {
     let s = prepare(args)?;
-    let out = args.out.clone().unwrap_or_else(|| PathBuf::from("output").join(&s.name));
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("output").join(&s.name));
     let threads = args.threads.unwrap_or_else(default_threads);
     if threads == 0 {
         bail!("--threads must be at least 1");
@@ -87,7 +97,11 @@ fn run(args: &RunArgs) -> anyhow::Result<()> {
         (world, rec, build_seconds)
     })?;
     let total = started.elapsed().as_secs_f64();
-    let timing = Timing { threads, build_seconds, simulate_seconds: total - build_seconds };
+    let timing = Timing {
+        threads,
+        build_seconds,
+        simulate_seconds: total - build_seconds,
+    };
     export::write_run(&out, &s, &world, &rec, &timing)?;
     if !args.quiet {
         print_summary(&s, &world, &rec, &out, total);
@@ -103,7 +117,10 @@ fn default_threads() -> usize {
 fn in_pool<R: Send>(threads: usize, f: impl FnOnce() -> R + Send) -> anyhow::Result<R> {
     #[cfg(feature = "parallel")]
     {
-        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().context("failed to start worker threads")?;
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .context("failed to start worker threads")?;
         Ok(pool.install(f))
     }
     #[cfg(not(feature = "parallel"))]
@@ -126,7 +143,10 @@ fn print_summary(s: &Scenario, world: &World, rec: &Recorder, out: &std::path::P
         seconds
     );
     let k = 1.0 / world.centre.people_share;
-    println!("  national equivalents (simulated totals / {:.4}):", world.centre.people_share);
+    println!(
+        "  national equivalents (simulated totals / {:.4}):",
+        world.centre.people_share
+    );
     println!("  year  output Mt  reported Mt  procured  CBR ‰  CDR ‰  excess deaths M");
     for y in &rec.yearly {
         println!(

@@ -36,7 +36,7 @@ enum Sub {
         #[arg(long)]
         threads: Option<usize>,
         /// Share of the national commune count to simulate (e.g. 0.01) [default: the scenario's]
-        #[arg(long)]
+        #[arg(long, allow_negative_numbers = true)]
         scale: Option<f64>,
         /// Print nothing but errors
         #[arg(long, short)]
@@ -70,9 +70,21 @@ pub struct RunArgs {
 /// Parses the process arguments (clap prints help and usage errors itself).
 pub fn parse() -> Command {
     match Cli::parse().command {
-        Sub::Run { scenario, out, seed, threads, scale, quiet } => {
-            Command::Run(RunArgs { scenario, out, seed, threads, scale, quiet })
-        }
+        Sub::Run {
+            scenario,
+            out,
+            seed,
+            threads,
+            scale,
+            quiet,
+        } => Command::Run(RunArgs {
+            scenario,
+            out,
+            seed,
+            threads,
+            scale,
+            quiet,
+        }),
         Sub::Check { scenario } => Command::Check { scenario },
     }
 }

@@ -6,13 +6,13 @@
 //! [`step`] (the monthly phases; no IO, cannot fail) → [`collect`] (national, provincial and
 //! commune series) → [`export`] (CSV and the manifest). [`app`] is the glue the CLI calls.
 
-pub mod error;
-pub mod scenario;
-pub mod time;
-pub mod rng;
-pub mod step;
-pub mod world;
-pub mod collect;
 pub mod app;
 pub mod cli;
+pub mod collect;
+pub mod error;
 pub mod export;
+pub mod rng;
+pub mod scenario;
+pub mod step;
+pub mod time;
+pub mod world;

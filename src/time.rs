@@ -37,7 +37,11 @@ impl Month {
         match self.month() {
             2 => {
                 let y = self.year();
-                if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 { 29 } else { 28 }
+                if (y.is_multiple_of(4) && !y.is_multiple_of(100)) || y.is_multiple_of(400) {
+                    29
+                } else {
+                    28
+                }
             }
             4 | 6 | 9 | 11 => 30,
             _ => 31,
@@ -78,7 +82,10 @@ pub struct Schedule {
 impl Schedule {
     /// A schedule that never changes.
     pub fn constant(value: f64) -> Schedule {
-        Schedule { base: value, points: Vec::new() }
+        Schedule {
+            base: value,
+            points: Vec::new(),
+        }
     }
 
     /// The value in force during `month`.
@@ -113,7 +120,9 @@ mod tests {
         assert_eq!((m.year(), m.month()), (1959, 8));
         assert_eq!(m.to_string(), "1959-08");
         assert_eq!(m.plus(5).to_string(), "1960-01");
-        for bad in ["1959-8", "1959-13", "1959-00", "59-08", "1959/08", "abcd-ef", "1959-08 "] {
+        for bad in [
+            "1959-8", "1959-13", "1959-00", "59-08", "1959/08", "abcd-ef", "1959-08 ",
+        ] {
             assert_eq!(Month::parse(bad), None, "{bad}");
         }
         assert_eq!(Month::parse("1960-02").unwrap().days(), 29);

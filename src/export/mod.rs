@@ -34,19 +34,33 @@ pub struct Timing {
 }
 
 /// Writes the run folder `dir`, replacing an earlier run there.
-pub fn write_run(dir: &Path, scenario: &Scenario, world: &World, rec: &Recorder, timing: &Timing) -> anyhow::Result<()> {
-    let parent = dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    fs::create_dir_all(parent).with_context(|| format!("failed to create output folder {}", parent.display()))?;
+pub fn write_run(
+    dir: &Path,
+    scenario: &Scenario,
+    world: &World,
+    rec: &Recorder,
+    timing: &Timing,
+) -> anyhow::Result<()> {
+    let parent = dir
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    fs::create_dir_all(parent)
+        .with_context(|| format!("failed to create output folder {}", parent.display()))?;
     if dir.exists() && !dir.join("manifest.toml").is_file() {
         bail!(
             "output folder {} exists and is not a commune-sim run folder; choose another --out or remove it",
             dir.display()
         );
     }
-    let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "run".into());
+    let name = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "run".into());
     let tmp = parent.join(format!(".{name}.partial-{}", std::process::id()));
     if tmp.exists() {
-        fs::remove_dir_all(&tmp).with_context(|| format!("failed to remove stale {}", tmp.display()))?;
+        fs::remove_dir_all(&tmp)
+            .with_context(|| format!("failed to remove stale {}", tmp.display()))?;
     }
     fs::create_dir(&tmp).with_context(|| format!("failed to create {}", tmp.display()))?;
     let written = write_files(&tmp, scenario, world, rec, timing);
@@ -61,7 +75,8 @@ pub fn write_run(dir: &Path, scenario: &Scenario, world: &World, rec: &Recorder,
 fn replace_dir(from: &Path, to: &Path) -> anyhow::Result<()> {
     let old: Option<PathBuf> = if to.exists() {
         let old = from.with_extension("old");
-        fs::rename(to, &old).with_context(|| format!("failed to move the earlier run {} aside", to.display()))?;
+        fs::rename(to, &old)
+            .with_context(|| format!("failed to move the earlier run {} aside", to.display()))?;
         Some(old)
     } else {
         None
@@ -70,22 +85,33 @@ fn replace_dir(from: &Path, to: &Path) -> anyhow::Result<()> {
         if let Some(old) = &old {
             let _ = fs::rename(old, to);
         }
-        return Err(e).with_context(|| format!("failed to move the finished run into {}", to.display()));
+        return Err(e)
+            .with_context(|| format!("failed to move the finished run into {}", to.display()));
     }
     if let Some(old) = old {
-        fs::remove_dir_all(&old).with_context(|| format!("failed to remove the earlier run {}", old.display()))?;
+        fs::remove_dir_all(&old)
+            .with_context(|| format!("failed to remove the earlier run {}", old.display()))?;
     }
     Ok(())
 }
 
-fn write_files(dir: &Path, scenario: &Scenario, world: &World, rec: &Recorder, timing: &Timing) -> anyhow::Result<()> {
+fn write_files(
+    dir: &Path,
+    scenario: &Scenario,
+    world: &World,
+    rec: &Recorder,
+    timing: &Timing,
+) -> anyhow::Result<()> {
     write_csv(&dir.join("national_monthly.csv"), &rec.monthly)?;
     write_csv(&dir.join("national_yearly.csv"), &rec.yearly)?;
     write_csv(&dir.join("provinces_yearly.csv"), &rec.provinces)?;
     write_csv(&dir.join("communes_yearly.csv"), &rec.communes)?;
     let resolved = scenario.to_toml();
     write_text(&dir.join("scenario.toml"), &resolved)?;
-    write_text(&dir.join("manifest.toml"), &manifest(scenario, world, &resolved)?)?;
+    write_text(
+        &dir.join("manifest.toml"),
+        &manifest(scenario, world, &resolved)?,
+    )?;
     let timing = format!(
         "# How long the run took. The only file of a run folder that differs between identical runs.\n\
          threads = {}\nbuild_seconds = {:.3}\nsimulate_seconds = {:.3}\n",
@@ -96,7 +122,9 @@ fn write_files(dir: &Path, scenario: &Scenario, world: &World, rec: &Recorder, t
 
 /// The manifest: program, version, seed, the world's size, and the resolved scenario.
 fn manifest(scenario: &Scenario, world: &World, resolved: &str) -> anyhow::Result<String> {
-    let scenario_table: toml::Table = resolved.parse().context("failed to read back the resolved scenario")?;
+    let scenario_table: toml::Table = resolved
+        .parse()
+        .context("failed to read back the resolved scenario")?;
     let mut run = toml::Table::new();
     let mut put = |k: &str, v: toml::Value| {
         run.insert(k.to_string(), v);
@@ -108,14 +136,26 @@ fn manifest(scenario: &Scenario, world: &World, resolved: &str) -> anyhow::Resul
     put("start", scenario.start.to_string().into());
     put("end", scenario.end.to_string().into());
     put("scale", scenario.params.population.scale.into());
-    put("people_share", ((world.centre.people_share * 1e9).round() / 1e9).into());
-    put("provinces", toml::Value::Integer(world.n_provinces() as i64));
+    put(
+        "people_share",
+        ((world.centre.people_share * 1e9).round() / 1e9).into(),
+    );
+    put(
+        "provinces",
+        toml::Value::Integer(world.n_provinces() as i64),
+    );
     put("counties", toml::Value::Integer(world.n_counties() as i64));
     put("communes", toml::Value::Integer(world.n_communes() as i64));
     put("brigades", toml::Value::Integer(world.n_brigades() as i64));
     put("teams", toml::Value::Integer(world.n_teams() as i64));
-    put("rng", "ChaCha8 (rand_chacha 0.10), one stream per (seed, step, draw kind, unit)".into());
-    put("files", toml::Value::Array(RUN_FILES.iter().map(|f| toml::Value::from(*f)).collect()));
+    put(
+        "rng",
+        "ChaCha8 (rand_chacha 0.10), one stream per (seed, step, draw kind, unit)".into(),
+    );
+    put(
+        "files",
+        toml::Value::Array(RUN_FILES.iter().map(|f| toml::Value::from(*f)).collect()),
+    );
     let mut top = toml::Table::new();
     top.insert("run".into(), toml::Value::Table(run));
     top.insert("scenario".into(), toml::Value::Table(scenario_table));
@@ -131,9 +171,12 @@ fn write_text(path: &Path, text: &str) -> anyhow::Result<()> {
 }
 
 fn write_csv<T: Serialize>(path: &Path, rows: &[T]) -> anyhow::Result<()> {
-    let mut w = csv::Writer::from_path(path).with_context(|| format!("failed to create {}", path.display()))?;
+    let mut w = csv::Writer::from_path(path)
+        .with_context(|| format!("failed to create {}", path.display()))?;
     for row in rows {
-        w.serialize(row).with_context(|| format!("failed to write {}", path.display()))?;
+        w.serialize(row)
+            .with_context(|| format!("failed to write {}", path.display()))?;
     }
-    w.flush().with_context(|| format!("failed to write {}", path.display()))
+    w.flush()
+        .with_context(|| format!("failed to write {}", path.display()))
 }

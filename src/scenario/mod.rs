@@ -44,7 +44,9 @@ mod validate;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-pub use params::{Choice, Expectation, PARAMS, ParamDef, ParamKind, ParamValue, Params, SECTIONS, WeatherMode};
+pub use params::{
+    Choice, Expectation, PARAMS, ParamDef, ParamKind, ParamValue, Params, SECTIONS, WeatherMode,
+};
 
 use crate::error::ScenarioError;
 use crate::time::Month;

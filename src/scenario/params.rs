@@ -184,11 +184,21 @@ pub enum ParamValue<'a> {
 }
 
 macro_rules! param_value {
-    ($v:expr, Number) => { ParamValue::Number($v) };
-    ($v:expr, Integer) => { ParamValue::Integer($v) };
-    ($v:expr, Switch) => { ParamValue::Switch($v) };
-    ($v:expr, Schedule) => { ParamValue::Schedule(&$v) };
-    ($v:expr, Choice($t:ty)) => { ParamValue::Choice(Choice::name($v)) };
+    ($v:expr, Number) => {
+        ParamValue::Number($v)
+    };
+    ($v:expr, Integer) => {
+        ParamValue::Integer($v)
+    };
+    ($v:expr, Switch) => {
+        ParamValue::Switch($v)
+    };
+    ($v:expr, Schedule) => {
+        ParamValue::Schedule(&$v)
+    };
+    ($v:expr, Choice($t:ty)) => {
+        ParamValue::Choice(Choice::name($v))
+    };
 }
 
 macro_rules! define_params {

@@ -29,7 +29,13 @@ pub struct Intake {
 }
 
 /// Updates team `i`'s mess-hall regime, feeds it, and returns what each group ate.
-pub fn eat(t: &mut TeamsMut<'_>, i: usize, p: &Params, k: &Knobs, out: &mut CommuneMonth) -> Intake {
+pub fn eat(
+    t: &mut TeamsMut<'_>,
+    i: usize,
+    p: &Params,
+    k: &Knobs,
+    out: &mut CommuneMonth,
+) -> Intake {
     let m = &p.mess_halls;
     let n = &p.nutrition;
     let days = f64::from(k.month.days());
@@ -74,7 +80,8 @@ pub fn eat(t: &mut TeamsMut<'_>, i: usize, p: &Params, k: &Knobs, out: &mut Comm
             MessMode::Household | MessMode::Dissolved => {
                 let h = f64::from(t.hidden_kg[i]);
                 let c = ration.min((g + h + expected) / (ae * horizon));
-                let eat = kg(c * ae * days).min(u64::from(t.grain_kg[i]) + u64::from(t.hidden_kg[i]));
+                let eat =
+                    kg(c * ae * days).min(u64::from(t.grain_kg[i]) + u64::from(t.hidden_kg[i]));
                 let from_hidden = eat.min(u64::from(t.hidden_kg[i]));
                 (eat as f64 / (ae * days), from_hidden, eat - from_hidden)
             }
@@ -94,7 +101,11 @@ pub fn eat(t: &mut TeamsMut<'_>, i: usize, p: &Params, k: &Knobs, out: &mut Comm
                 }
                 let worker = (ae / (w + m.nonworker_ration * r)) as f32;
                 for a in 0..N_AGE {
-                    factors[a] = if WORKING[a] { worker } else { worker * m.nonworker_ration as f32 };
+                    factors[a] = if WORKING[a] {
+                        worker
+                    } else {
+                        worker * m.nonworker_ration as f32
+                    };
                 }
                 (drawn as f64 * (1.0 - m.waste) / (ae * days), 0, drawn)
             }
@@ -113,7 +124,11 @@ pub fn eat(t: &mut TeamsMut<'_>, i: usize, p: &Params, k: &Knobs, out: &mut Comm
         out.in_canteens += u64::from(people);
     }
     let rationed = t.mess[i] == MessMode::Rationed;
-    let cv = if rationed { n.intake_cv_canteen } else { n.intake_cv } as f32;
+    let cv = if rationed {
+        n.intake_cv_canteen
+    } else {
+        n.intake_cv
+    } as f32;
     let supp = k.supplement_kcal as f32;
     let grain_kcal = (c * n.kcal_per_kg) as f32;
     let mut kcal = [0.0f32; N_AGE];

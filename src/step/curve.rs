@@ -22,7 +22,12 @@ impl Curve {
 
     /// Tabulates `f` on `[0, max]`.
     pub fn on(max: f64, f: impl Fn(f64) -> f64) -> Curve {
-        Curve { values: (0..=N).map(|j| f(max * j as f64 / N as f64) as f32).collect(), density: (N as f64 / max) as f32 }
+        Curve {
+            values: (0..=N)
+                .map(|j| f(max * j as f64 / N as f64) as f32)
+                .collect(),
+            density: (N as f64 / max) as f32,
+        }
     }
 
     /// The value at `x`, clamped to the table's range.
@@ -53,7 +58,11 @@ impl TercileHazard {
             .map(|j| {
                 let res = j as f64 / N as f64;
                 let r = z.map(|z| res + z * spread_cv * (1.0 - res));
-                let famine = r.iter().map(|&r| (gamma * (r_star - r).max(0.0)).exp() - 1.0).sum::<f64>() / 3.0;
+                let famine = r
+                    .iter()
+                    .map(|&r| (gamma * (r_star - r).max(0.0)).exp() - 1.0)
+                    .sum::<f64>()
+                    / 3.0;
                 let critical = r.iter().filter(|&&r| r < r_crit).count() as f64 / 3.0;
                 [famine as f32, critical as f32]
             })
@@ -95,8 +104,18 @@ impl Curves {
         let (pr, d, n) = (&p.production, &p.demography, &p.nutrition);
         Curves {
             efficiency: Curve::new(|r| r.powf(pr.theta_h)),
-            hazard_normal: TercileHazard::new(d.gamma, d.r_star, d.r_crit, n.intake_cv * n.reserve_spread),
-            hazard_canteen: TercileHazard::new(d.gamma, d.r_star, d.r_crit, n.intake_cv_canteen * n.reserve_spread),
+            hazard_normal: TercileHazard::new(
+                d.gamma,
+                d.r_star,
+                d.r_crit,
+                n.intake_cv * n.reserve_spread,
+            ),
+            hazard_canteen: TercileHazard::new(
+                d.gamma,
+                d.r_star,
+                d.r_crit,
+                n.intake_cv_canteen * n.reserve_spread,
+            ),
             fertility: Curve::new(|r| r.powf(d.theta_b)),
             labour: Curve::on(4.0, |x| x.powf(pr.beta_labour)),
             capital: Curve::on(2.0, |x| x.powf(pr.beta_capital + pr.beta_fertiliser)),
@@ -116,18 +135,33 @@ mod tests {
             let r = k as f32 / 1000.0;
             let rf = f64::from(r);
             let close = |a: f32, b: f64| (f64::from(a) - b).abs() <= 2e-4 * b.abs().max(1e-2);
-            assert!(close(c.efficiency.at(r), rf.powf(0.7)) || r < 0.01, "h({r})");
+            assert!(
+                close(c.efficiency.at(r), rf.powf(0.7)) || r < 0.01,
+                "h({r})"
+            );
             // With no spread the three terciles coincide.
             let h = TercileHazard::new(8.0, 0.85, 0.35, 0.0);
-            assert!(close(h.at(r).0, (8.0 * (0.85 - rf).max(0.0)).exp() - 1.0), "famine({r})");
+            // Linear interpolation cuts the corner at R* by at most half a table step times γ.
+            let famine = (8.0 * (0.85 - rf).max(0.0)).exp() - 1.0;
+            assert!(
+                (f64::from(h.at(r).0) - famine).abs() <= 1e-3 * famine + 8.0 / 1024.0,
+                "famine({r})"
+            );
             assert!(close(c.fertility.at(r), rf.powf(3.0)), "fertility({r})");
         }
         assert_eq!(c.efficiency.at(1.0), 1.0);
         assert_eq!(c.hazard_canteen.at(1.0), (0.0, 0.0));
         // At Res = 0.5 with the canteen spread (0.3): terciles at 0.316, 0.5, 0.684.
         let (f, crit) = c.hazard_canteen.at(0.5);
-        let expect: f64 = [0.316_29, 0.5, 0.683_71].iter().map(|r: &f64| (8.0 * (0.85 - r)).exp() - 1.0).sum::<f64>() / 3.0;
-        assert!((f64::from(f) - expect).abs() < 0.02 * expect, "{f} vs {expect}");
+        let expect: f64 = [0.316_29, 0.5, 0.683_71]
+            .iter()
+            .map(|r: &f64| (8.0 * (0.85 - r)).exp() - 1.0)
+            .sum::<f64>()
+            / 3.0;
+        assert!(
+            (f64::from(f) - expect).abs() < 0.02 * expect,
+            "{f} vs {expect}"
+        );
         assert!((crit - 1.0 / 3.0).abs() < 1e-3, "{crit}");
         assert_eq!(c.efficiency.at(1.5), 1.0);
         assert_eq!(c.efficiency.at(-0.5), 0.0);

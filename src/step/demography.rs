@@ -20,7 +20,15 @@ use crate::world::{CHILD, ELDERLY, MEN, N_AGE, TeamsMut, WOMEN, YOUTH};
 const AGEING_YEARS: [u32; N_AGE] = [5, 10, 45, 45, 0];
 
 /// Nutrition, deaths, births and migration of team `i` this month.
-pub fn update(t: &mut TeamsMut<'_>, i: usize, intake: &Intake, ctx: &CommuneCtx, p: &Params, k: &Knobs, out: &mut CommuneMonth) {
+pub fn update(
+    t: &mut TeamsMut<'_>,
+    i: usize,
+    intake: &Intake,
+    ctx: &CommuneCtx,
+    p: &Params,
+    k: &Knobs,
+    out: &mut CommuneMonth,
+) {
     let d = &p.demography;
     let moy = k.month.month();
     let curves = &k.curves;
@@ -35,7 +43,11 @@ pub fn update(t: &mut TeamsMut<'_>, i: usize, intake: &Intake, ctx: &CommuneCtx,
         let pal = 1.0 + (ctx.pal[a] - 1.0) * efficiency[a];
         let req = b.bmr * pal * (1.0 - b.adaptation * (1.0 - res));
         let change = (intake.kcal[a] - req) * b.days_per_store;
-        let change = if change > 0.0 { change * b.recovery } else { change };
+        let change = if change > 0.0 {
+            change * b.recovery
+        } else {
+            change
+        };
         reserve[a] = (res + change).clamp(0.0, 1.0);
     }
     for a in 0..N_AGE {
@@ -58,7 +70,11 @@ pub fn update(t: &mut TeamsMut<'_>, i: usize, intake: &Intake, ctx: &CommuneCtx,
     let mut reserve = t.reserve[i];
 
     // Deaths.
-    let hazard_curve = if intake.rationed { &curves.hazard_canteen } else { &curves.hazard_normal };
+    let hazard_curve = if intake.rationed {
+        &curves.hazard_canteen
+    } else {
+        &curves.hazard_normal
+    };
     let mut carry = t.death_carry[i];
     for a in 0..N_AGE {
         let people = pop[a];
@@ -79,7 +95,8 @@ pub fn update(t: &mut TeamsMut<'_>, i: usize, intake: &Intake, ctx: &CommuneCtx,
     t.death_carry[i] = carry;
 
     // Births, nine months after conception.
-    let conceptions = pop[WOMEN] as f32 * ctx.fertility as f32 * curves.fertility.at(reserve[WOMEN]);
+    let conceptions =
+        pop[WOMEN] as f32 * ctx.fertility as f32 * curves.fertility.at(reserve[WOMEN]);
     let stages = &mut t.pregnancy[i];
     let moved = [stages[0] / 3.0, stages[1] / 3.0, stages[2] / 3.0];
     stages[0] += conceptions - moved[0];
@@ -147,7 +164,11 @@ fn mix(res: &mut f32, n: u32, incoming: f32, m: u32) {
 fn age(t: &mut TeamsMut<'_>, i: usize) {
     let pop = t.pop[i];
     let out: [u32; N_AGE] = std::array::from_fn(|a| {
-        if AGEING_YEARS[a] == 0 { 0 } else { (pop[a] as f32 / AGEING_YEARS[a] as f32).round() as u32 }
+        if AGEING_YEARS[a] == 0 {
+            0
+        } else {
+            (pop[a] as f32 / AGEING_YEARS[a] as f32).round() as u32
+        }
     });
     let res = t.reserve[i];
     let p = &mut t.pop[i];
@@ -164,7 +185,11 @@ fn age(t: &mut TeamsMut<'_>, i: usize) {
     mix(&mut r[WOMEN], p[WOMEN], res[YOUTH], out[YOUTH] - to_men);
     p[WOMEN] += out[YOUTH] - to_men;
     let old = out[MEN] + out[WOMEN];
-    let old_res = if old > 0 { (res[MEN] * out[MEN] as f32 + res[WOMEN] * out[WOMEN] as f32) / old as f32 } else { 1.0 };
+    let old_res = if old > 0 {
+        (res[MEN] * out[MEN] as f32 + res[WOMEN] * out[WOMEN] as f32) / old as f32
+    } else {
+        1.0
+    };
     mix(&mut r[ELDERLY], p[ELDERLY], old_res, old);
     p[ELDERLY] += old;
 }

@@ -13,10 +13,20 @@ pub fn weather_index(p: &Params, (affected, serious): (f64, f64)) -> f64 {
 }
 
 /// The weather multiplier of `year` relative to 1957, for shares scaled by `weather.scale`.
-pub fn weather_of_year(p: &Params, shares: Option<(f64, f64)>, records: &[(u32, (f64, f64))]) -> f64 {
-    let base = records.iter().find(|(y, _)| *y == 1957).map_or((0.0, 0.0), |(_, s)| *s);
+pub fn weather_of_year(
+    p: &Params,
+    shares: Option<(f64, f64)>,
+    records: &[(u32, (f64, f64))],
+) -> f64 {
+    let base = records
+        .iter()
+        .find(|(y, _)| *y == 1957)
+        .map_or((0.0, 0.0), |(_, s)| *s);
     let (a, s) = shares.unwrap_or(base);
-    let scaled = (base.0 + p.weather.scale * (a - base.0), base.1 + p.weather.scale * (s - base.1));
+    let scaled = (
+        base.0 + p.weather.scale * (a - base.0),
+        base.1 + p.weather.scale * (s - base.1),
+    );
     let scaled = (scaled.0.clamp(0.0, 1.0), scaled.1.clamp(0.0, 1.0));
     weather_index(p, scaled) / weather_index(p, base)
 }
@@ -40,25 +50,51 @@ pub fn new_year(world: &mut World, p: &Params, k: &Knobs, seed: u64) {
         world.provinces.weather[pi] = w as f32;
     }
     // Sown area follows the planner's belief that grain is plentiful (§4.1).
-    let believed: f64 = world.provinces.last_year_report_kg.iter().sum::<f64>() * (1.0 - k.planner_discount);
+    let believed: f64 =
+        world.provinces.last_year_report_kg.iter().sum::<f64>() * (1.0 - k.planner_discount);
     let truth = world.centre.last_year_output_kg.max(1.0);
     world.centre.area = (1.0 - p.production.area_cut * (believed / truth - 1.0).max(0.0)).max(0.5);
 }
 
 /// Output of team `i`'s crop of season `s` at normal harvest losses, for its labour index
 /// `labour` (1 = normal) and the commune's weather.
-fn potential(t: &TeamsMut<'_>, i: usize, s: usize, labour: f64, ctx: &CommuneCtx, p: &Params, k: &Knobs) -> f64 {
+fn potential(
+    t: &TeamsMut<'_>,
+    i: usize,
+    s: usize,
+    labour: f64,
+    ctx: &CommuneCtx,
+    p: &Params,
+    k: &Knobs,
+) -> f64 {
     let pr = &p.production;
-    let share = if s == 0 { pr.summer_share } else { 1.0 - pr.summer_share };
+    let share = if s == 0 {
+        pr.summer_share
+    } else {
+        1.0 - pr.summer_share
+    };
     let labour_term = f64::from(k.curves.labour.at(labour as f32));
     let capital_term = f64::from(k.curves.capital.at(t.capital[i]));
-    f64::from(t.base_output_kg[i]) * share * ctx.weather * k.technique * ctx.land_term * labour_term * capital_term
+    f64::from(t.base_output_kg[i])
+        * share
+        * ctx.weather
+        * k.technique
+        * ctx.land_term
+        * labour_term
+        * capital_term
 }
 
 /// The team's pre-harvest estimate (估产): the standing crop judged from labour so far,
 /// less what its households mean to hide.
 #[allow(clippy::too_many_arguments)]
-pub fn estimate_team(t: &mut TeamsMut<'_>, i: usize, s: usize, ctx: &CommuneCtx, p: &Params, k: &Knobs) {
+pub fn estimate_team(
+    t: &mut TeamsMut<'_>,
+    i: usize,
+    s: usize,
+    ctx: &CommuneCtx,
+    p: &Params,
+    k: &Knobs,
+) {
     let moy = k.month.month();
     let elapsed = f64::from(if s == 0 { moy - 2 } else { moy - 6 });
     let labour = f64::from(t.season_labour[i]) / elapsed;
@@ -116,7 +152,8 @@ pub fn harvest_team(
     t.report_kg[i] = (y - hidden) as f32;
     // Flexibility: the quota moves toward the procurement share of verified output (§4.5).
     let q = f64::from(t.quota_kg[i]);
-    t.quota_kg[i] = kg((1.0 - k.flexibility) * q + k.flexibility * ctx.quota_share * y as f64).min(u64::from(u32::MAX)) as u32;
+    t.quota_kg[i] = kg((1.0 - k.flexibility) * q + k.flexibility * ctx.quota_share * y as f64)
+        .min(u64::from(u32::MAX)) as u32;
 
     out.output_kg += y;
     out.seed_kg += seed;
@@ -130,7 +167,11 @@ pub fn harvest_team(
 /// "levelling" of 一平二调): rich teams lose, poor teams gain, nothing leaves the commune.
 pub fn share_out_levy(t: &mut TeamsMut<'_>, out: &CommuneMonth) {
     let pool = out.levy_kg;
-    let people: Vec<u64> = t.pop.iter().map(|p| p.iter().map(|&n| u64::from(n)).sum()).collect();
+    let people: Vec<u64> = t
+        .pop
+        .iter()
+        .map(|p| p.iter().map(|&n| u64::from(n)).sum())
+        .collect();
     let total: u64 = people.iter().sum();
     if pool == 0 || total == 0 {
         return;

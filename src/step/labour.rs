@@ -13,7 +13,11 @@ use crate::world::{MEN, MessMode, N_AGE, TeamsMut, WOMEN};
 /// h(Res): labour efficiency of people with reserve `res`.
 #[inline]
 pub fn efficiency(res: f32, theta: f32) -> f32 {
-    if res >= 1.0 { 1.0 } else { res.max(0.0).powf(theta) }
+    if res >= 1.0 {
+        1.0
+    } else {
+        res.max(0.0).powf(theta)
+    }
 }
 
 /// Shares of a commune's labour drafted to (steel, water works, other campaigns) this month.
@@ -31,11 +35,24 @@ pub fn drafts(zeal: f64, p: &Params, k: &Knobs) -> [f64; 3] {
 
 /// Allocates team `i`'s labour this month. Returns the farm hands present relative to normal
 /// (which set harvest losses), after accumulating the effective farm labour of the season.
-pub fn allocate(t: &mut TeamsMut<'_>, i: usize, ctx: &CommuneCtx, p: &Params, k: &Knobs, out: &mut CommuneMonth) -> f64 {
+pub fn allocate(
+    t: &mut TeamsMut<'_>,
+    i: usize,
+    ctx: &CommuneCtx,
+    p: &Params,
+    k: &Knobs,
+    out: &mut CommuneMonth,
+) -> f64 {
     let l = &p.labour;
     let pop = t.pop[i];
     let eff = t.efficiency[i];
-    let lfp = [0.0, l.youth_participation, l.male_participation, k.female_participation, l.elderly_participation];
+    let lfp = [
+        0.0,
+        l.youth_participation,
+        l.male_participation,
+        k.female_participation,
+        l.elderly_participation,
+    ];
     let mut supply = 0.0f64;
     for a in 0..N_AGE {
         supply += f64::from(pop[a]) * lfp[a] * f64::from(eff[a]);
@@ -45,7 +62,11 @@ pub fn allocate(t: &mut TeamsMut<'_>, i: usize, ctx: &CommuneCtx, p: &Params, k:
     let drafted = steel + water + other;
     let people: f64 = pop.iter().map(|&n| f64::from(n)).sum();
     let in_canteen = matches!(t.mess[i], MessMode::Free | MessMode::Rationed);
-    let mess = if in_canteen { l.mess_staff * people * k.workdays } else { 0.0 };
+    let mess = if in_canteen {
+        l.mess_staff * people * k.workdays
+    } else {
+        0.0
+    };
     let farm = (supply * (1.0 - drafted) - mess).max(0.0);
 
     out.labour_supply += supply;
@@ -73,7 +94,11 @@ pub fn allocate(t: &mut TeamsMut<'_>, i: usize, ctx: &CommuneCtx, p: &Params, k:
         (eff[MEN] * pop[MEN] as f32 + eff[WOMEN] * pop[WOMEN] as f32) / workers as f32
     };
     let base = f64::from(t.base_labour[i]);
-    let hands = if base > 0.0 { farm * f64::from(work_eff) / base } else { 0.0 };
+    let hands = if base > 0.0 {
+        farm * f64::from(work_eff) / base
+    } else {
+        0.0
+    };
     let moy = k.month.month();
     if calendar::season_starts(moy) {
         t.season_labour[i] = 0.0;

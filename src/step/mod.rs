@@ -89,7 +89,9 @@ impl Knobs {
         let i = &p.incentives;
         let pressure = p.politics.pressure.at(month);
         let mt = |x: f64| x * 1e9 * people_share;
-        let effort = 1.0 - i.chi_exit * i.exit_rights_removed.at(month) - i.chi_free * i.free_supply.at(month)
+        let effort = 1.0
+            - i.chi_exit * i.exit_rights_removed.at(month)
+            - i.chi_free * i.free_supply.at(month)
             - i.chi_wind * i.communist_wind.at(month)
             + i.chi_plot * i.private_plots.at(month);
         Knobs {
@@ -117,7 +119,11 @@ impl Knobs {
             plan_growth: p.procurement.plan_growth.at(month),
             seizure: p.procurement.seizure.at(month),
             resale: p.relief.resale.at(month),
-            canteen_coverage: if p.mess_halls.enabled { p.mess_halls.coverage.at(month) } else { 0.0 },
+            canteen_coverage: if p.mess_halls.enabled {
+                p.mess_halls.coverage.at(month)
+            } else {
+                0.0
+            },
             supplement_kcal: p.nutrition.supplement_kcal.at(month),
             urban_cdr: p.demography.urban_cdr.at(month),
             urban_cbr: p.demography.urban_cbr.at(month),
@@ -125,7 +131,8 @@ impl Knobs {
             other_use_kg_per_year: mt(p.centre.other_use_mt.at(month)),
             exports_kg_per_year: mt(p.trade.exports_mt.at(month)),
             imports_kg_per_year: mt(p.trade.imports_mt.at(month)),
-            retention_floor_kg: p.procurement.retention_floor_kg * (1.0 - p.procurement.floor_pressure * pressure),
+            retention_floor_kg: p.procurement.retention_floor_kg
+                * (1.0 - p.procurement.floor_pressure * pressure),
             effort: effort.max(0.0),
             body: Body::new(p, month),
             days_to_october: f64::from(calendar::months_to_october(month.month())) * 365.25 / 12.0,
@@ -164,7 +171,13 @@ impl Body {
             days_per_store: (f64::from(month.days()) / n.store_kcal) as f32,
             recovery: n.recovery as f32,
             h_crit: d.h_crit as f32,
-            vulnerability: std::array::from_fn(|a| if a == CHILD || a == ELDERLY { d.vulnerability as f32 } else { 1.0 }),
+            vulnerability: std::array::from_fn(|a| {
+                if a == CHILD || a == ELDERLY {
+                    d.vulnerability as f32
+                } else {
+                    1.0
+                }
+            }),
         }
     }
 }
@@ -438,11 +451,21 @@ pub fn step(world: &mut World, params: &Params, month: Month, seed: u64) -> Mont
         let items: Vec<_> = teams.into_iter().zip(brigades).collect();
         par_map(items, |c, (mut t, mut b)| {
             let first_team = team_offsets[brigade_offsets[c] as usize];
-            let local: Vec<u32> = team_offsets[brigade_offsets[c] as usize..=brigade_offsets[c + 1] as usize]
+            let local: Vec<u32> = team_offsets
+                [brigade_offsets[c] as usize..=brigade_offsets[c + 1] as usize]
                 .iter()
                 .map(|o| o - first_team)
                 .collect();
-            pass_a(&mut t, &mut b, &local, &ctx[c], params, &k, fill, national_base)
+            pass_a(
+                &mut t,
+                &mut b,
+                &local,
+                &ctx[c],
+                params,
+                &k,
+                fill,
+                national_base,
+            )
         })
     };
     let mut communes = a;
@@ -462,22 +485,45 @@ pub fn step(world: &mut World, params: &Params, month: Month, seed: u64) -> Mont
         let team_offsets = &h.team_offsets;
         let brigade_offsets = &h.brigade_offsets;
         let brigade_reports = &world.brigades.report_kg;
-        let items: Vec<_> = teams.into_iter().zip(std::mem::take(&mut communes)).collect();
+        let items: Vec<_> = teams
+            .into_iter()
+            .zip(std::mem::take(&mut communes))
+            .collect();
         communes = par_map(items, |c, (mut t, mut out)| {
             let (b0, b1) = (brigade_offsets[c] as usize, brigade_offsets[c + 1] as usize);
             let first_team = team_offsets[b0];
-            let local: Vec<u32> = team_offsets[b0..=b1].iter().map(|o| o - first_team).collect();
-            pass_b(&mut t, &local, &brigade_reports[b0..b1], &ctx[c], params, &k, &mut out);
+            let local: Vec<u32> = team_offsets[b0..=b1]
+                .iter()
+                .map(|o| o - first_team)
+                .collect();
+            pass_b(
+                &mut t,
+                &local,
+                &brigade_reports[b0..b1],
+                &ctx[c],
+                params,
+                &k,
+                &mut out,
+            );
             out
         });
     }
 
     // Serial: the centre.
     procure::central_balance(world, params, &k, &communes, &mut centre);
-    MonthResult { month, communes, centre }
+    MonthResult {
+        month,
+        communes,
+        centre,
+    }
 }
 
-fn commune_contexts(world: &World, quota: Option<&[f64]>, params: &Params, k: &Knobs) -> Vec<CommuneCtx> {
+fn commune_contexts(
+    world: &World,
+    quota: Option<&[f64]>,
+    params: &Params,
+    k: &Knobs,
+) -> Vec<CommuneCtx> {
     let n = &params.nutrition;
     let d = &params.demography;
     let land_term = world.centre.area.powf(params.production.beta_land);
@@ -505,7 +551,9 @@ fn commune_contexts(world: &World, quota: Option<&[f64]>, params: &Params, k: &K
                 drafts,
                 urban_recruitment: k.diversion * k.urban_recruitment * params.labour.urban_mult,
                 land_term,
-                pal: std::array::from_fn(|a| (if WORKING[a] { pal_work } else { n.pal_rest }) as f32),
+                pal: std::array::from_fn(|a| {
+                    (if WORKING[a] { pal_work } else { n.pal_rest }) as f32
+                }),
                 death_base: std::array::from_fn(|a| (mortality * MORTALITY_PROFILE[a]) as f32),
             }
         })
@@ -545,8 +593,17 @@ fn pass_a(
     }
     if let Some(s) = harvest_season.or(estimate_season) {
         out.team_reports_kg = t.report_kg.iter().map(|&r| f64::from(r)).sum();
-        out.brigade_reports_kg =
-            report::brigades(t, b, brigade_offsets, s, harvest_season.is_some(), ctx, p, k, national_base);
+        out.brigade_reports_kg = report::brigades(
+            t,
+            b,
+            brigade_offsets,
+            s,
+            harvest_season.is_some(),
+            ctx,
+            p,
+            k,
+            national_base,
+        );
     }
     out
 }
@@ -578,10 +635,18 @@ pub fn par_map<I: Send, R: Send>(items: Vec<I>, f: impl Fn(usize, I) -> R + Sync
     #[cfg(feature = "parallel")]
     {
         use rayon::prelude::*;
-        items.into_par_iter().enumerate().map(|(i, x)| f(i, x)).collect()
+        items
+            .into_par_iter()
+            .enumerate()
+            .map(|(i, x)| f(i, x))
+            .collect()
     }
     #[cfg(not(feature = "parallel"))]
     {
-        items.into_iter().enumerate().map(|(i, x)| f(i, x)).collect()
+        items
+            .into_iter()
+            .enumerate()
+            .map(|(i, x)| f(i, x))
+            .collect()
     }
 }

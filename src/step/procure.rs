@@ -16,7 +16,10 @@ use crate::world::{ADULT_EQUIVALENT, TeamsMut, World};
 
 /// Adult equivalents in a team.
 pub fn adult_equivalents(pop: &[u32; 5]) -> f64 {
-    pop.iter().zip(ADULT_EQUIVALENT).map(|(&n, a)| f64::from(n) * f64::from(a)).sum()
+    pop.iter()
+        .zip(ADULT_EQUIVALENT)
+        .map(|(&n, a)| f64::from(n) * f64::from(a))
+        .sum()
 }
 
 /// Pays team `i` the share `fill` of the resale it asked for last month.
@@ -54,7 +57,13 @@ pub fn extract(t: &mut TeamsMut<'_>, i: usize, _p: &Params, k: &Knobs, out: &mut
 
 /// The centre's month: deliveries in; urban rations, other uses and exports out; imports in;
 /// urban births and deaths; and how much of the resale requests it can pay next month.
-pub fn central_balance(world: &mut World, _p: &Params, k: &Knobs, communes: &[CommuneMonth], centre: &mut CentreMonth) {
+pub fn central_balance(
+    world: &mut World,
+    _p: &Params,
+    k: &Knobs,
+    communes: &[CommuneMonth],
+    centre: &mut CentreMonth,
+) {
     let c = &mut world.centre;
     let procured: u64 = communes.iter().map(|x| x.procured_kg).sum();
     let requests: u64 = communes.iter().map(|x| x.resale_request_kg).sum();
@@ -86,5 +95,9 @@ pub fn central_balance(world: &mut World, _p: &Params, k: &Knobs, communes: &[Co
     centre.central_stock_kg = c.stock_kg;
     // The centre keeps a month of urban rations before it resells to the countryside.
     let spare = (c.stock_kg - urban).max(0.0);
-    c.resale_fill = if requests > 0 { (spare / requests as f64).min(1.0) } else { 1.0 };
+    c.resale_fill = if requests > 0 {
+        (spare / requests as f64).min(1.0)
+    } else {
+        1.0
+    };
 }

@@ -37,25 +37,59 @@ pub fn median(xs: &mut [f64]) -> f64 {
     }
     xs.sort_by(f64::total_cmp);
     let n = xs.len();
-    if n % 2 == 1 { xs[n / 2] } else { (xs[n / 2 - 1] + xs[n / 2]) / 2.0 }
+    if n % 2 == 1 {
+        xs[n / 2]
+    } else {
+        (xs[n / 2 - 1] + xs[n / 2]) / 2.0
+    }
 }
 
 /// Reports of a group of sibling units. `received[j]` is what unit `j` received, `last[j]` its
 /// report of the same season last year, `target[j]` its share of the plan and `zeal[j]` its
 /// cadres' zeal. Returns the reports passed up.
-pub fn level(received: &[f64], last: &[f64], target: &[f64], zeal: &[f64], mu: f64, k: &Knobs) -> Vec<f64> {
-    let mut growth: Vec<f64> =
-        received.iter().zip(last).filter(|(_, l)| **l > 0.0).map(|(r, l)| r / l).collect();
+pub fn level(
+    received: &[f64],
+    last: &[f64],
+    target: &[f64],
+    zeal: &[f64],
+    mu: f64,
+    k: &Knobs,
+) -> Vec<f64> {
+    let mut growth: Vec<f64> = received
+        .iter()
+        .zip(last)
+        .filter(|(_, l)| **l > 0.0)
+        .map(|(r, l)| r / l)
+        .collect();
     let peer_growth = median(&mut growth);
     (0..received.len())
-        .map(|j| received[j] * log_markup(received[j], target[j], peer_growth * last[j], mu, zeal[j], k).exp())
+        .map(|j| {
+            received[j]
+                * log_markup(
+                    received[j],
+                    target[j],
+                    peer_growth * last[j],
+                    mu,
+                    zeal[j],
+                    k,
+                )
+                .exp()
+        })
         .collect()
 }
 
 /// Share of the season's plan target that falls to a unit with normal output `base`.
 fn target(base: f64, national_base: f64, season: usize, p: &Params, k: &Knobs) -> f64 {
-    let share = if season == 0 { p.production.summer_share } else { 1.0 - p.production.summer_share };
-    if national_base > 0.0 { k.plan_target_kg * share * base / national_base } else { 0.0 }
+    let share = if season == 0 {
+        p.production.summer_share
+    } else {
+        1.0 - p.production.summer_share
+    };
+    if national_base > 0.0 {
+        k.plan_target_kg * share * base / national_base
+    } else {
+        0.0
+    }
 }
 
 /// Brigade reports of one commune for season `s`; returns their sum (what the commune
@@ -74,16 +108,32 @@ pub fn brigades(
 ) -> f64 {
     let n = b.report_kg.len();
     let received: Vec<f64> = (0..n)
-        .map(|j| t.report_kg[offsets[j] as usize..offsets[j + 1] as usize].iter().map(|&r| f64::from(r)).sum())
+        .map(|j| {
+            t.report_kg[offsets[j] as usize..offsets[j + 1] as usize]
+                .iter()
+                .map(|&r| f64::from(r))
+                .sum()
+        })
         .collect();
     let last: Vec<f64> = b.last_report_kg.iter().map(|l| f64::from(l[s])).collect();
-    let targets: Vec<f64> = b.base_output_kg.iter().map(|&x| target(f64::from(x), national_base, s, p, k)).collect();
+    let targets: Vec<f64> = b
+        .base_output_kg
+        .iter()
+        .map(|&x| target(f64::from(x), national_base, s, p, k))
+        .collect();
     let zeal = vec![ctx.zeal; n];
-    let reports = level(&received, &last, &targets, &zeal, p.reporting.markup_brigade, k);
-    for j in 0..n {
-        b.report_kg[j] = reports[j] as f32;
+    let reports = level(
+        &received,
+        &last,
+        &targets,
+        &zeal,
+        p.reporting.markup_brigade,
+        k,
+    );
+    for (j, &r) in reports.iter().enumerate() {
+        b.report_kg[j] = r as f32;
         if post_harvest {
-            b.last_report_kg[j][s] = reports[j] as f32;
+            b.last_report_kg[j][s] = r as f32;
         }
     }
     reports.iter().sum()
@@ -91,10 +141,18 @@ pub fn brigades(
 
 /// The cascade above the commune, in report months: communes, counties, provinces, and the
 /// planner's belief. Groups are processed in index order.
-pub fn cascade(world: &mut World, p: &Params, k: &Knobs, communes: &[CommuneMonth], centre: &mut CentreMonth) {
+pub fn cascade(
+    world: &mut World,
+    p: &Params,
+    k: &Knobs,
+    communes: &[CommuneMonth],
+    centre: &mut CentreMonth,
+) {
     let moy = k.month.month();
     let harvest = super::calendar::harvest(moy);
-    let Some(s) = harvest.or(super::calendar::estimate(moy)) else { return };
+    let Some(s) = harvest.or(super::calendar::estimate(moy)) else {
+        return;
+    };
     let post = harvest.is_some();
     let national_base: f64 = world.provinces.base_output_kg.iter().sum();
     let h = &world.hierarchy;
@@ -104,10 +162,18 @@ pub fn cascade(world: &mut World, p: &Params, k: &Knobs, communes: &[CommuneMont
     for kc in 0..world.n_counties() {
         let cs = h.county_offsets[kc] as usize..h.county_offsets[kc + 1] as usize;
         let received: Vec<f64> = cs.clone().map(|c| communes[c].brigade_reports_kg).collect();
-        let last: Vec<f64> = cs.clone().map(|c| world.communes.last_report_kg[c][s]).collect();
-        let targets: Vec<f64> =
-            cs.clone().map(|c| target(world.communes.base_output_kg[c], national_base, s, p, k)).collect();
-        let zeal: Vec<f64> = cs.clone().map(|c| f64::from(world.communes.zeal[c])).collect();
+        let last: Vec<f64> = cs
+            .clone()
+            .map(|c| world.communes.last_report_kg[c][s])
+            .collect();
+        let targets: Vec<f64> = cs
+            .clone()
+            .map(|c| target(world.communes.base_output_kg[c], national_base, s, p, k))
+            .collect();
+        let zeal: Vec<f64> = cs
+            .clone()
+            .map(|c| f64::from(world.communes.zeal[c]))
+            .collect();
         let reports = level(&received, &last, &targets, &zeal, r.markup_commune, k);
         for (c, rep) in cs.zip(reports) {
             world.communes.report_kg[c] = rep;
@@ -121,12 +187,24 @@ pub fn cascade(world: &mut World, p: &Params, k: &Knobs, communes: &[CommuneMont
         let ks = h.province_county_offsets[pi] as usize..h.province_county_offsets[pi + 1] as usize;
         let received: Vec<f64> = ks
             .clone()
-            .map(|kc| (h.county_offsets[kc] as usize..h.county_offsets[kc + 1] as usize).map(|c| world.communes.report_kg[c]).sum())
+            .map(|kc| {
+                (h.county_offsets[kc] as usize..h.county_offsets[kc + 1] as usize)
+                    .map(|c| world.communes.report_kg[c])
+                    .sum()
+            })
             .collect();
-        let last: Vec<f64> = ks.clone().map(|kc| world.counties.last_report_kg[kc][s]).collect();
-        let targets: Vec<f64> =
-            ks.clone().map(|kc| target(world.counties.base_output_kg[kc], national_base, s, p, k)).collect();
-        let zeal: Vec<f64> = ks.clone().map(|kc| f64::from(world.counties.zeal[kc])).collect();
+        let last: Vec<f64> = ks
+            .clone()
+            .map(|kc| world.counties.last_report_kg[kc][s])
+            .collect();
+        let targets: Vec<f64> = ks
+            .clone()
+            .map(|kc| target(world.counties.base_output_kg[kc], national_base, s, p, k))
+            .collect();
+        let zeal: Vec<f64> = ks
+            .clone()
+            .map(|kc| f64::from(world.counties.zeal[kc]))
+            .collect();
         let reports = level(&received, &last, &targets, &zeal, r.markup_county, k);
         for (kc, rep) in ks.zip(reports) {
             world.counties.report_kg[kc] = rep;
@@ -144,8 +222,12 @@ pub fn cascade(world: &mut World, p: &Params, k: &Knobs, communes: &[CommuneMont
                 .sum()
         })
         .collect();
-    let last: Vec<f64> = (0..np).map(|pi| world.provinces.last_report_kg[pi][s]).collect();
-    let targets: Vec<f64> = (0..np).map(|pi| target(world.provinces.base_output_kg[pi], national_base, s, p, k)).collect();
+    let last: Vec<f64> = (0..np)
+        .map(|pi| world.provinces.last_report_kg[pi][s])
+        .collect();
+    let targets: Vec<f64> = (0..np)
+        .map(|pi| target(world.provinces.base_output_kg[pi], national_base, s, p, k))
+        .collect();
     let zeal: Vec<f64> = (0..np)
         .map(|pi| 1.0 + p.politics.radical_zeal * f64::from(world.provinces.radicalism[pi]))
         .collect();
@@ -155,7 +237,8 @@ pub fn cascade(world: &mut World, p: &Params, k: &Knobs, communes: &[CommuneMont
         if post {
             world.provinces.last_report_kg[pi][s] = *rep;
             if s == 1 {
-                world.provinces.last_year_report_kg[pi] = world.provinces.last_report_kg[pi][0] + rep;
+                world.provinces.last_year_report_kg[pi] =
+                    world.provinces.last_report_kg[pi][0] + rep;
             }
         }
     }
@@ -189,7 +272,14 @@ mod tests {
     #[test]
     fn honest_reports_pass_through_unchanged() {
         let k = knobs(0.0, 1.0);
-        let out = level(&[100.0, 200.0], &[50.0, 50.0], &[1000.0, 1000.0], &[1.5, 1.5], 0.06, &k);
+        let out = level(
+            &[100.0, 200.0],
+            &[50.0, 50.0],
+            &[1000.0, 1000.0],
+            &[1.5, 1.5],
+            0.06,
+            &k,
+        );
         assert_eq!(out, vec![100.0, 200.0]);
     }
 
@@ -204,14 +294,26 @@ mod tests {
         // A unit already above its target and its peers is not pulled down.
         assert_eq!(log_markup(100.0, 50.0, 80.0, 0.06, 1.0, &k), base);
         let doubled = knobs(2.0, 1.0);
-        assert!((log_markup(100.0, 200.0, 0.0, 0.06, 1.0, &doubled) - 2.0 * log_markup(100.0, 200.0, 0.0, 0.06, 1.0, &k)).abs() < 1e-12);
+        assert!(
+            (log_markup(100.0, 200.0, 0.0, 0.06, 1.0, &doubled)
+                - 2.0 * log_markup(100.0, 200.0, 0.0, 0.06, 1.0, &k))
+            .abs()
+                < 1e-12
+        );
     }
 
     #[test]
     fn laggards_are_pulled_toward_the_median_growth() {
         let k = knobs(1.0, 0.0);
         // Three siblings grew 50%, 50% and 0%; the laggard moves up, the others do not.
-        let out = level(&[150.0, 150.0, 100.0], &[100.0; 3], &[0.0; 3], &[1.0; 3], 0.0, &k);
+        let out = level(
+            &[150.0, 150.0, 100.0],
+            &[100.0; 3],
+            &[0.0; 3],
+            &[1.0; 3],
+            0.0,
+            &k,
+        );
         assert_eq!(&out[..2], &[150.0, 150.0]);
         let expected = 100.0 * (k.peer_emulation * 1.5f64.ln()).exp();
         assert!((out[2] - expected).abs() < 1e-9);

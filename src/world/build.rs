@@ -18,8 +18,12 @@ pub fn build(scenario: &Scenario) -> World {
     let provinces = data::provinces(start_year);
     let national = data::national(start_year);
 
-    let n_total = ((p.population.communes as f64 * p.population.scale).round() as usize).max(provinces.len());
-    let per_province = allocate(n_total, &provinces.iter().map(|pr| pr.rural_m).collect::<Vec<_>>());
+    let n_total =
+        ((p.population.communes as f64 * p.population.scale).round() as usize).max(provinces.len());
+    let per_province = allocate(
+        n_total,
+        &provinces.iter().map(|pr| pr.rural_m).collect::<Vec<_>>(),
+    );
     let national_rural = national.rural_m * 1e6;
     // Every commune has the national mean population at any scale, so per-capita results do not
     // depend on the scale.
@@ -39,7 +43,8 @@ pub fn build(scenario: &Scenario) -> World {
 
     for (pi, (prov, &n_communes)) in provinces.iter().zip(&per_province).enumerate() {
         add_province(&mut w, prov, scenario);
-        let n_counties = ((n_communes as f64 / p.population.communes_per_county).round() as usize).clamp(1, n_communes);
+        let n_counties = ((n_communes as f64 / p.population.communes_per_county).round() as usize)
+            .clamp(1, n_communes);
         let team_start = w.teams.len();
         for k in 0..n_counties {
             let lo = n_communes * k / n_counties;
@@ -71,10 +76,14 @@ pub fn build(scenario: &Scenario) -> World {
                 w.hierarchy.commune_team_offsets.push(w.teams.len() as u32);
             }
             w.counties.province.push(pi as u16);
-            w.counties.zeal.push((zeal_sum / (hi - lo).max(1) as f64) as f32);
+            w.counties
+                .zeal
+                .push((zeal_sum / (hi - lo).max(1) as f64) as f32);
             w.hierarchy.county_offsets.push(w.n_communes() as u32);
         }
-        w.hierarchy.province_county_offsets.push(w.n_counties() as u32);
+        w.hierarchy
+            .province_county_offsets
+            .push(w.n_counties() as u32);
         // Share the province's people out over its teams in proportion to their weights.
         let people = people_per_commune * n_communes as f64;
         let weights = &team_weight[team_start..];
@@ -85,7 +94,13 @@ pub fn build(scenario: &Scenario) -> World {
         }
     }
 
-    init_teams(&mut w, scenario, &provinces, &team_quality, national.grain_mt);
+    init_teams(
+        &mut w,
+        scenario,
+        &provinces,
+        &team_quality,
+        national.grain_mt,
+    );
     init_levels(&mut w, scenario, &national);
     w
 }
@@ -117,11 +132,14 @@ fn draw_commune(c: u32, scenario: &Scenario) -> CommuneDraw {
     let mut r = rng::stream(scenario.seed, 0, Stream::BuildCommune, c);
     // Provinces' radicalism is 0 until the political block scores them (MODEL §4.12).
     let radicalism = 0.0;
-    let zeal = ((1.0 + p.politics.radical_zeal * radicalism).ln() + p.politics.zeal_sd * rng::normal(&mut r)).exp();
+    let zeal = ((1.0 + p.politics.radical_zeal * radicalism).ln()
+        + p.politics.zeal_sd * rng::normal(&mut r))
+    .exp();
     let sd = p.population.commune_size_sd;
-    let n_brigades = (p.population.brigades_per_commune * (sd * rng::normal(&mut r) - sd * sd / 2.0).exp())
-        .round()
-        .clamp(1.0, 400.0) as usize;
+    let n_brigades = (p.population.brigades_per_commune
+        * (sd * rng::normal(&mut r) - sd * sd / 2.0).exp())
+    .round()
+    .clamp(1.0, 400.0) as usize;
     let tpb = p.population.teams_per_brigade;
     let (ts, qs) = (p.population.team_size_sd, p.population.land_quality_sd);
     let (cmin, cmax) = (p.reporting.concealment_min, p.reporting.concealment_max);
@@ -144,7 +162,11 @@ fn draw_commune(c: u32, scenario: &Scenario) -> CommuneDraw {
             });
         }
     }
-    CommuneDraw { zeal, brigades, teams }
+    CommuneDraw {
+        zeal,
+        brigades,
+        teams,
+    }
 }
 
 /// Adds a province row with its vital rates.
@@ -152,13 +174,21 @@ fn add_province(w: &mut World, prov: &ProvinceData, scenario: &Scenario) {
     let d = &scenario.params.demography;
     let cdr = prov.cdr.unwrap_or(d.cdr_base);
     let cbr = prov.cbr.unwrap_or(d.cbr_base);
-    let profile: f64 = AGE_SHARES.iter().zip(MORTALITY_PROFILE).map(|(s, m)| s * m).sum();
+    let profile: f64 = AGE_SHARES
+        .iter()
+        .zip(MORTALITY_PROFILE)
+        .map(|(s, m)| s * m)
+        .sum();
     // Mean of the monthly seasonal factors (four winter, four summer and four plain months).
     let season_mean = (4.0 * d.winter_factor + 4.0 * d.summer_factor + 4.0) / 12.0;
     w.provinces.name.push(prov.name.clone());
     w.provinces.radicalism.push(0.0);
-    w.provinces.mortality_scale.push((cdr / 1000.0 / 12.0 / profile / season_mean) as f32);
-    w.provinces.fertility.push((cbr / 1000.0 / 12.0 / AGE_SHARES[WOMEN]) as f32);
+    w.provinces
+        .mortality_scale
+        .push((cdr / 1000.0 / 12.0 / profile / season_mean) as f32);
+    w.provinces
+        .fertility
+        .push((cbr / 1000.0 / 12.0 / AGE_SHARES[WOMEN]) as f32);
     w.provinces.base_output_kg.push(0.0);
     w.provinces.report_kg.push(0.0);
     w.provinces.last_report_kg.push([0.0; 2]);
@@ -168,7 +198,13 @@ fn add_province(w: &mut World, prov: &ProvinceData, scenario: &Scenario) {
 }
 
 /// Grain, labour, reserves and pregnancies of every team at the start.
-fn init_teams(w: &mut World, scenario: &Scenario, provinces: &[ProvinceData], quality: &[f64], grain_mt: f64) {
+fn init_teams(
+    w: &mut World,
+    scenario: &Scenario,
+    provinces: &[ProvinceData],
+    quality: &[f64],
+    grain_mt: f64,
+) {
     let p = &scenario.params;
     let start = scenario.start;
     let n_communes = w.n_communes();
@@ -184,7 +220,11 @@ fn init_teams(w: &mut World, scenario: &Scenario, provinces: &[ProvinceData], qu
     let people_share = w.rural_population() as f64 / (data::national(start.year()).rural_m * 1e6);
     let target_kg = grain_mt * 1e9 * people_share / (1.0 - p.production.loss_base);
     let level = target_kg / raw.iter().sum::<f64>().max(1.0);
-    let days_left = f64::from((0..months_to_june(start)).map(|k| start.plus(k).days()).sum::<u32>());
+    let days_left = f64::from(
+        (0..months_to_june(start))
+            .map(|k| start.plus(k).days())
+            .sum::<u32>(),
+    );
     for c in 0..n_communes {
         let pi = w.communes.province[c] as usize;
         let fert = w.provinces.fertility[pi];
@@ -199,9 +239,14 @@ fn init_teams(w: &mut World, scenario: &Scenario, provinces: &[ProvinceData], qu
             w.teams.pregnancy[t] = [3.0 * conception; 3];
             // Enough grain to eat normally until the summer harvest, with a tenth to spare [J];
             // households hold half a year's hidden share of output [J].
-            let eq: f64 = pop.iter().zip(ADULT_EQUIVALENT).map(|(&n, a)| f64::from(n) * f64::from(a)).sum();
+            let eq: f64 = pop
+                .iter()
+                .zip(ADULT_EQUIVALENT)
+                .map(|(&n, a)| f64::from(n) * f64::from(a))
+                .sum();
             w.teams.grain_kg[t] = (eq * p.nutrition.ration_kg * days_left * 1.1).round() as u32;
-            w.teams.hidden_kg[t] = (0.5 * f64::from(w.teams.concealment[t]) * raw[t] * level) as u32;
+            w.teams.hidden_kg[t] =
+                (0.5 * f64::from(w.teams.concealment[t]) * raw[t] * level) as u32;
         }
     }
 }
@@ -210,8 +255,18 @@ fn init_teams(w: &mut World, scenario: &Scenario, provinces: &[ProvinceData], qu
 pub fn normal_labour(pop: &[u32; N_AGE], scenario: &Scenario) -> f64 {
     let l = &scenario.params.labour;
     let m = scenario.start;
-    let lfp = [0.0, l.youth_participation, l.male_participation, l.female_participation.at(m), l.elderly_participation];
-    pop.iter().zip(lfp).map(|(&n, f)| f64::from(n) * f).sum::<f64>() * l.workdays.at(m)
+    let lfp = [
+        0.0,
+        l.youth_participation,
+        l.male_participation,
+        l.female_participation.at(m),
+        l.elderly_participation,
+    ];
+    pop.iter()
+        .zip(lfp)
+        .map(|(&n, f)| f64::from(n) * f)
+        .sum::<f64>()
+        * l.workdays.at(m)
 }
 
 /// Sums of normal output up the hierarchy, last year's reports, and the centre.
@@ -220,7 +275,8 @@ fn init_levels(w: &mut World, scenario: &Scenario, national: &data::NationalData
     let summer = p.production.summer_share;
     let season_shares = [summer, 1.0 - summer];
     // Reports of the year before the start: normal output less the mean hidden share.
-    let honest = (1.0 - p.production.loss_base) * (1.0 - (p.reporting.concealment_min + p.reporting.concealment_max) / 2.0);
+    let honest = (1.0 - p.production.loss_base)
+        * (1.0 - (p.reporting.concealment_min + p.reporting.concealment_max) / 2.0);
     let h = &w.hierarchy;
     for b in 0..w.n_brigades() {
         let base: f64 = (h.team_offsets[b] as usize..h.team_offsets[b + 1] as usize)
@@ -235,7 +291,9 @@ fn init_levels(w: &mut World, scenario: &Scenario, national: &data::NationalData
             .sum();
         w.communes.base_output_kg.push(base);
         w.communes.report_kg.push(0.0);
-        w.communes.last_report_kg.push(season_shares.map(|s| base * s * honest));
+        w.communes
+            .last_report_kg
+            .push(season_shares.map(|s| base * s * honest));
     }
     for k in 0..w.n_counties() {
         let base: f64 = (h.county_offsets[k] as usize..h.county_offsets[k + 1] as usize)
@@ -243,19 +301,23 @@ fn init_levels(w: &mut World, scenario: &Scenario, national: &data::NationalData
             .sum();
         w.counties.base_output_kg.push(base);
         w.counties.report_kg.push(0.0);
-        w.counties.last_report_kg.push(season_shares.map(|s| base * s * honest));
+        w.counties
+            .last_report_kg
+            .push(season_shares.map(|s| base * s * honest));
     }
     let rural = w.rural_population() as f64;
     let people_share = rural / (national.rural_m * 1e6);
     let prev_output = national.grain_prev_mt * 1e9 * people_share;
     let national_base: f64 = w.counties.base_output_kg.iter().sum();
     for pi in 0..w.n_provinces() {
-        let base: f64 = (h.province_county_offsets[pi] as usize..h.province_county_offsets[pi + 1] as usize)
+        let base: f64 = (h.province_county_offsets[pi] as usize
+            ..h.province_county_offsets[pi + 1] as usize)
             .map(|k| w.counties.base_output_kg[k])
             .sum();
         w.provinces.base_output_kg[pi] = base;
         w.provinces.last_report_kg[pi] = season_shares.map(|s| base * s * honest);
-        w.provinces.last_year_report_kg[pi] = prev_output * base / national_base * (honest / (1.0 - p.production.loss_base));
+        w.provinces.last_year_report_kg[pi] =
+            prev_output * base / national_base * (honest / (1.0 - p.production.loss_base));
     }
     w.centre = Centre {
         stock_kg: p.centre.initial_stock_mt * 1e9 * people_share,
@@ -297,7 +359,11 @@ pub fn allocate(total: usize, weights: &[f64]) -> Vec<usize> {
         given += e.floor() as usize;
     }
     let mut order: Vec<usize> = (0..n).collect();
-    order.sort_by(|&a, &b| (exact[b] - exact[b].floor()).total_cmp(&(exact[a] - exact[a].floor())).then(a.cmp(&b)));
+    order.sort_by(|&a, &b| {
+        (exact[b] - exact[b].floor())
+            .total_cmp(&(exact[a] - exact[a].floor()))
+            .then(a.cmp(&b))
+    });
     for &i in order.iter().take(rest - given) {
         out[i] += 1;
     }
@@ -314,7 +380,11 @@ pub fn split_by_shares(n: u32, shares: &[f64; N_AGE]) -> [u32; N_AGE] {
         given += *o;
     }
     let mut order: Vec<usize> = (0..N_AGE).collect();
-    order.sort_by(|&a, &b| (exact[b] - exact[b].floor()).total_cmp(&(exact[a] - exact[a].floor())).then(a.cmp(&b)));
+    order.sort_by(|&a, &b| {
+        (exact[b] - exact[b].floor())
+            .total_cmp(&(exact[a] - exact[a].floor()))
+            .then(a.cmp(&b))
+    });
     for &i in order.iter().take((n - given) as usize) {
         out[i] += 1;
     }

@@ -41,11 +41,17 @@ pub struct NationalData {
 /// Rows of `national.csv` as (series, year) → value.
 fn national_series() -> BTreeMap<(String, String), f64> {
     read_rows(NATIONAL_CSV, |r| {
-        Some(((r.get(0)?.to_string(), r.get(1)?.to_string()), r.get(2)?.parse().ok()?))
+        Some((
+            (r.get(0)?.to_string(), r.get(1)?.to_string()),
+            r.get(2)?.parse().ok()?,
+        ))
     })
 }
 
-fn read_rows<K: Ord, V>(text: &str, f: impl Fn(&csv::StringRecord) -> Option<(K, V)>) -> BTreeMap<K, V> {
+fn read_rows<K: Ord, V>(
+    text: &str,
+    f: impl Fn(&csv::StringRecord) -> Option<(K, V)>,
+) -> BTreeMap<K, V> {
     csv::Reader::from_reader(text.as_bytes())
         .records()
         .filter_map(|r| r.ok())
@@ -85,7 +91,10 @@ pub fn national(start_year: u32) -> NationalData {
 pub fn provinces(start_year: u32) -> Vec<ProvinceData> {
     let rows: BTreeMap<(String, String, u32), f64> = read_rows(PROVINCES_CSV, |r| {
         let year: u32 = r.get(1)?.parse().ok()?;
-        Some(((r.get(0)?.to_string(), r.get(2)?.to_string(), year), r.get(3)?.parse().ok()?))
+        Some((
+            (r.get(0)?.to_string(), r.get(2)?.to_string(), year),
+            r.get(3)?.parse().ok()?,
+        ))
     });
     let names: Vec<String> = {
         let mut v: Vec<String> = rows.keys().map(|(p, _, _)| p.clone()).collect();
@@ -101,21 +110,32 @@ pub fn provinces(start_year: u32) -> Vec<ProvinceData> {
     // Output per person over the two years before the start (within the panel's years).
     let grain_pc = |p: &str| {
         let years = [pop_year.saturating_sub(1).max(1955), pop_year];
-        let v: Vec<f64> =
-            years.iter().filter_map(|&y| Some(get(p, "grain_output", y)? / get(p, "population", y)?)).collect();
+        let v: Vec<f64> = years
+            .iter()
+            .filter_map(|&y| Some(get(p, "grain_output", y)? / get(p, "population", y)?))
+            .collect();
         (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64)
     };
     let nat = national(start_year);
     let map = national_series();
     let national_pop = nearest(&map, "population_total_yearend", pop_year);
 
-    let pops: Vec<f64> = names.iter().map(|p| get(p, "population", pop_year).unwrap_or(0.0)).collect();
+    let pops: Vec<f64> = names
+        .iter()
+        .map(|p| get(p, "population", pop_year).unwrap_or(0.0))
+        .collect();
     let rest_pop = (national_pop - pops.iter().sum::<f64>()).max(0.0);
     let is_muni = |p: &str| MUNICIPALITIES.contains(&p);
-    let muni_pop: f64 = names.iter().zip(&pops).filter(|(n, _)| is_muni(n)).map(|(_, p)| p).sum();
+    let muni_pop: f64 = names
+        .iter()
+        .zip(&pops)
+        .filter(|(n, _)| is_muni(n))
+        .map(|(_, p)| p)
+        .sum();
     let other_pop = national_pop - muni_pop;
     // One rural share for all non-municipal units so the rural total matches the official one.
-    let rural_share = ((nat.rural_m - MUNICIPAL_RURAL_SHARE * muni_pop) / other_pop).clamp(0.0, 1.0);
+    let rural_share =
+        ((nat.rural_m - MUNICIPAL_RURAL_SHARE * muni_pop) / other_pop).clamp(0.0, 1.0);
 
     let known: Vec<f64> = names.iter().filter_map(|p| grain_pc(p)).collect();
     let mean_pc = known.iter().sum::<f64>() / known.len().max(1) as f64;
@@ -125,10 +145,19 @@ pub fn provinces(start_year: u32) -> Vec<ProvinceData> {
         .zip(&pops)
         .map(|(p, &pop)| ProvinceData {
             name: p.clone(),
-            rural_m: pop * if is_muni(p) { MUNICIPAL_RURAL_SHARE } else { rural_share },
+            rural_m: pop
+                * if is_muni(p) {
+                    MUNICIPAL_RURAL_SHARE
+                } else {
+                    rural_share
+                },
             // Output per person → output per rural person, relative to the mean.
             productivity: grain_pc(p).unwrap_or(mean_pc) / mean_pc
-                * if is_muni(p) { 1.0 / MUNICIPAL_RURAL_SHARE } else { 1.0 / rural_share }
+                * if is_muni(p) {
+                    1.0 / MUNICIPAL_RURAL_SHARE
+                } else {
+                    1.0 / rural_share
+                }
                 * rural_share,
             cdr: mean3(p, "cdr_per_1000"),
             cbr: mean3(p, "cbr_per_1000"),
@@ -146,13 +175,19 @@ pub fn provinces(start_year: u32) -> Vec<ProvinceData> {
 
 /// Official disaster shares (affected, seriously affected) of `year`, if recorded.
 pub fn disaster_shares(year: u32) -> Option<(f64, f64)> {
-    weather_years().into_iter().find(|(y, _)| *y == year).map(|(_, s)| s)
+    weather_years()
+        .into_iter()
+        .find(|(y, _)| *y == year)
+        .map(|(_, s)| s)
 }
 
 /// Every recorded year with its (affected, seriously affected) shares.
 pub fn weather_years() -> Vec<(u32, (f64, f64))> {
     read_rows(WEATHER_CSV, |r| {
-        Some((r.get(0)?.parse::<u32>().ok()?, (r.get(1)?.parse().ok()?, r.get(2)?.parse().ok()?)))
+        Some((
+            r.get(0)?.parse::<u32>().ok()?,
+            (r.get(1)?.parse().ok()?, r.get(2)?.parse().ok()?),
+        ))
     })
     .into_iter()
     .collect()
@@ -169,10 +204,18 @@ mod tests {
         assert_eq!(ps.last().unwrap().name, REST_OF_CHINA);
         let rural: f64 = ps.iter().map(|p| p.rural_m).sum();
         let nat = national(1957);
-        assert!((rural - nat.rural_m).abs() < 0.5, "{rural} vs {}", nat.rural_m);
+        assert!(
+            (rural - nat.rural_m).abs() < 0.5,
+            "{rural} vs {}",
+            nat.rural_m
+        );
         assert!((nat.grain_mt - 195.05).abs() < 1e-9);
         assert!((nat.grain_prev_mt - 192.75).abs() < 1e-9);
-        assert!(ps.iter().all(|p| p.productivity > 0.3 && p.productivity < 4.0), "{ps:?}");
+        assert!(
+            ps.iter()
+                .all(|p| p.productivity > 0.3 && p.productivity < 4.0),
+            "{ps:?}"
+        );
         assert!(ps.iter().filter(|p| p.cdr.is_some()).count() >= 24);
     }
 

@@ -274,11 +274,20 @@ impl World {
 
     /// Rural population (all teams).
     pub fn rural_population(&self) -> u64 {
-        self.teams.pop.iter().map(|p| p.iter().map(|&n| u64::from(n)).sum::<u64>()).sum()
+        self.teams
+            .pop
+            .iter()
+            .map(|p| p.iter().map(|&n| u64::from(n)).sum::<u64>())
+            .sum()
     }
 
     /// Grain held in teams (collective and hidden), kg.
     pub fn rural_grain_kg(&self) -> u64 {
-        self.teams.grain_kg.iter().zip(&self.teams.hidden_kg).map(|(&g, &h)| u64::from(g) + u64::from(h)).sum()
+        self.teams
+            .grain_kg
+            .iter()
+            .zip(&self.teams.hidden_kg)
+            .map(|(&g, &h)| u64::from(g) + u64::from(h))
+            .sum()
     }
 }

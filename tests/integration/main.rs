@@ -1,2 +1,7 @@
+//! The single integration-test binary (STYLE §12): modules by subject.
 
+mod cli;
+mod common;
+mod conservation;
+mod determinism;
 mod scenario;

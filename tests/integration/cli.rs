@@ -1,0 +1,208 @@
+//! The binary end to end: `run` and `check`, their outputs and their errors.
+
+use std::fs;
+
+use crate::common::{SMALL_SCALE, arg, commune_sim};
+
+/// Columns the engine issue requires, in this order at the start of national_yearly.csv.
+const NATIONAL_YEARLY: &[&str] = &[
+    "scenario",
+    "seed",
+    "year",
+    "population",
+    "rural_population",
+    "grain_output_mt",
+    "grain_reported_mt",
+    "grain_believed_mt",
+    "procurement_mt",
+    "procurement_share",
+    "rural_grain_per_capita_kg",
+    "people_below_subsistence",
+    "births",
+    "deaths",
+    "cbr_per_1000",
+    "cdr_per_1000",
+    "excess_deaths",
+    "farm_labour_share",
+    "pig_iron_reported_mt",
+    "pig_iron_usable_mt",
+];
+
+const PROVINCES_YEARLY: &[&str] = &[
+    "scenario",
+    "seed",
+    "year",
+    "province",
+    "population",
+    "grain_output_mt",
+    "procurement_mt",
+    "procurement_share",
+    "rural_grain_per_capita_kg",
+    "deaths",
+    "cdr_per_1000",
+];
+
+fn header(path: &std::path::Path) -> Vec<String> {
+    let text = fs::read_to_string(path).unwrap();
+    text.lines()
+        .next()
+        .unwrap()
+        .split(',')
+        .map(String::from)
+        .collect()
+}
+
+#[test]
+fn run_writes_a_complete_run_folder() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("small");
+    let o = commune_sim(&[
+        "run",
+        "scenarios/tiny.toml",
+        "--scale",
+        SMALL_SCALE,
+        "--out",
+        arg(&out),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(stdout.contains("1962"), "{stdout}");
+    for f in commune_sim::export::RUN_FILES {
+        assert!(out.join(f).is_file(), "missing {f}");
+    }
+    let national = header(&out.join("national_yearly.csv"));
+    for col in NATIONAL_YEARLY {
+        assert!(
+            national.iter().any(|c| c == col),
+            "national_yearly.csv lacks {col}"
+        );
+    }
+    let provinces = header(&out.join("provinces_yearly.csv"));
+    for col in PROVINCES_YEARLY {
+        assert!(
+            provinces.iter().any(|c| c == col),
+            "provinces_yearly.csv lacks {col}"
+        );
+    }
+    // Six years, and every province every year, spelt as in data/.
+    let yearly = fs::read_to_string(out.join("national_yearly.csv")).unwrap();
+    assert_eq!(yearly.lines().count(), 1 + 6);
+    let rows = fs::read_to_string(out.join("provinces_yearly.csv")).unwrap();
+    assert_eq!(rows.lines().count(), 1 + 6 * 25);
+    assert!(rows.contains(",Sichuan,") && rows.contains(",Rest of China,"));
+    let monthly = fs::read_to_string(out.join("national_monthly.csv")).unwrap();
+    assert_eq!(monthly.lines().count(), 1 + 72);
+    // The manifest re-runs: its scenario.toml loads and names the seed.
+    let manifest = fs::read_to_string(out.join("manifest.toml")).unwrap();
+    assert!(
+        manifest.contains("seed = 1") && manifest.contains("version = "),
+        "{manifest}"
+    );
+    let again = commune_sim(&["check", arg(&out.join("scenario.toml"))]);
+    assert!(
+        again.status.success(),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+}
+
+#[test]
+fn a_second_run_replaces_the_first_and_leaves_no_partial_folder() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("run");
+    for seed in ["1", "2"] {
+        let o = commune_sim(&[
+            "run",
+            "scenarios/tiny.toml",
+            "--scale",
+            SMALL_SCALE,
+            "--out",
+            arg(&out),
+            "--seed",
+            seed,
+            "-q",
+        ]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    assert!(
+        fs::read_to_string(out.join("manifest.toml"))
+            .unwrap()
+            .contains("seed = 2")
+    );
+    let names: Vec<String> = fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, vec!["run".to_string()], "leftovers: {names:?}");
+}
+
+#[test]
+fn run_refuses_to_overwrite_a_folder_that_is_not_a_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    fs::write(tmp.path().join("precious.txt"), "keep me").unwrap();
+    let o = commune_sim(&[
+        "run",
+        "scenarios/tiny.toml",
+        "--scale",
+        SMALL_SCALE,
+        "--out",
+        arg(tmp.path()),
+        "-q",
+    ]);
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.starts_with("error: ") && err.contains("not a commune-sim run folder"),
+        "{err}"
+    );
+    assert_eq!(
+        fs::read_to_string(tmp.path().join("precious.txt")).unwrap(),
+        "keep me"
+    );
+}
+
+#[test]
+fn check_accepts_every_bundled_scenario() {
+    for entry in fs::read_dir(crate::common::root().join("scenarios")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "toml") {
+            let o = commune_sim(&["check", arg(&path)]);
+            assert!(
+                o.status.success(),
+                "{}: {}",
+                path.display(),
+                String::from_utf8_lossy(&o.stderr)
+            );
+            assert!(String::from_utf8_lossy(&o.stdout).starts_with("ok: "));
+        }
+    }
+}
+
+#[test]
+fn bad_input_gives_one_error_and_a_failing_exit() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bad = tmp.path().join("bad.toml");
+    fs::write(
+        &bad,
+        "name = \"bad\"\n[reporting]\ninflaton = 1.0\n[labour]\ndiversion = -1\n",
+    )
+    .unwrap();
+    for cmd in ["check", "run"] {
+        let o = commune_sim(&[cmd, arg(&bad)]);
+        assert_eq!(o.status.code(), Some(1), "{cmd}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.starts_with("error: "), "{err}");
+        assert!(
+            err.contains("bad.toml:3:1") && err.contains("did you mean"),
+            "{err}"
+        );
+        assert!(err.contains("labour.diversion"), "{err}");
+        assert!(!err.contains("panicked"), "{err}");
+    }
+    let missing = commune_sim(&["run", "no/such/file.toml"]);
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("no/such/file.toml"));
+    let scale = commune_sim(&["run", "scenarios/tiny.toml", "--scale", "-3"]);
+    assert_eq!(scale.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&scale.stderr).contains("--scale must be"));
+}
