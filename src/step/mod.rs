@@ -24,6 +24,8 @@ pub mod labour;
 pub mod procure;
 pub mod quota;
 pub mod report;
+#[cfg(test)]
+mod tests;
 
 use crate::scenario::Params;
 use crate::time::Month;
