@@ -11,7 +11,7 @@
 
 use super::{CommuneMonth, Knobs};
 use crate::scenario::Params;
-use crate::step::harvest::{add, kg};
+use crate::step::harvest::{add, kg, kg32};
 use crate::step::procure::adult_equivalents;
 use crate::world::{ADULT_EQUIVALENT, MessMode, N_AGE, TeamsMut, WORKING};
 
@@ -73,26 +73,28 @@ pub fn eat(
     // Grain per adult equivalent per day, and grain drawn from the stocks.
     let g = f64::from(t.grain_kg[i]);
     let mut factors = [1.0f32; N_AGE];
+    // Team quantities fit in u32 (as the stocks do), whose conversions to f64 are exact and
+    // cheap; u64's are a branchy sequence on baseline x86-64.
+    let stock = t.grain_kg[i];
+    let hidden = t.hidden_kg[i];
     let (c, drawn_from_hidden, drawn) = if ae <= 0.0 {
         (0.0, 0, 0)
     } else {
         match t.mess[i] {
             MessMode::Household | MessMode::Dissolved => {
-                let h = f64::from(t.hidden_kg[i]);
-                let c = ration.min((g + h + expected) / (ae * horizon));
-                let eat =
-                    kg(c * ae * days).min(u64::from(t.grain_kg[i]) + u64::from(t.hidden_kg[i]));
-                let from_hidden = eat.min(u64::from(t.hidden_kg[i]));
-                (eat as f64 / (ae * days), from_hidden, eat - from_hidden)
+                let c = ration.min((g + f64::from(hidden) + expected) / (ae * horizon));
+                let eat = kg32(c * ae * days).min(stock.saturating_add(hidden));
+                let from_hidden = eat.min(hidden);
+                (f64::from(eat) / (ae * days), from_hidden, eat - from_hidden)
             }
             MessMode::Free => {
                 let want = ration * (1.0 + m.overconsumption) * ae * days / (1.0 - m.waste);
-                let drawn = kg(want).min(u64::from(t.grain_kg[i]));
-                (drawn as f64 * (1.0 - m.waste) / (ae * days), 0, drawn)
+                let drawn = kg32(want).min(stock);
+                (f64::from(drawn) * (1.0 - m.waste) / (ae * days), 0, drawn)
             }
             MessMode::Rationed => {
                 let c = ration.min((1.0 - m.waste) * (g + expected) / (ae * horizon));
-                let drawn = kg(c * ae * days / (1.0 - m.waste)).min(u64::from(t.grain_kg[i]));
+                let drawn = kg32(c * ae * days / (1.0 - m.waste)).min(stock);
                 // Non-workers get ξ of a worker's ration; the total is unchanged.
                 let (mut w, mut r) = (0.0f64, 0.0f64);
                 for a in 0..N_AGE {
@@ -107,16 +109,16 @@ pub fn eat(
                         worker * m.nonworker_ration as f32
                     };
                 }
-                (drawn as f64 * (1.0 - m.waste) / (ae * days), 0, drawn)
+                (f64::from(drawn) * (1.0 - m.waste) / (ae * days), 0, drawn)
             }
         }
     };
-    t.hidden_kg[i] -= drawn_from_hidden as u32;
-    t.grain_kg[i] -= drawn as u32;
+    t.hidden_kg[i] -= drawn_from_hidden;
+    t.grain_kg[i] -= drawn;
     let total = drawn + drawn_from_hidden;
-    let eaten = kg(c * ae * days).min(total);
-    out.eaten_kg += eaten;
-    out.waste_kg += total - eaten;
+    let eaten = kg32(c * ae * days).min(total);
+    out.eaten_kg += u64::from(eaten);
+    out.waste_kg += u64::from(total - eaten);
 
     let in_canteen = matches!(t.mess[i], MessMode::Free | MessMode::Rationed);
     let people: u32 = pop.iter().sum();
@@ -134,13 +136,13 @@ pub fn eat(
     let mut kcal = [0.0f32; N_AGE];
     // A tercile is below subsistence if its intake, kcal·(1 + z·cv), is under the limit.
     let limits = TERCILE_Z.map(|z| n.subsistence_kcal as f32 / (1.0 + z * cv));
-    let mut below_thirds = 0u64;
+    let mut below_thirds = 0u32;
     for a in 0..N_AGE {
         kcal[a] = factors[a] * grain_kcal + supp;
-        let below = limits.iter().filter(|&&l| kcal[a] < l).count() as u64;
-        below_thirds += u64::from(pop[a]) * below;
+        let below = limits.iter().filter(|&&l| kcal[a] < l).count() as u32;
+        below_thirds += pop[a] * below;
     }
-    out.below_subsistence += below_thirds as f64 / 3.0;
+    out.below_subsistence += f64::from(below_thirds) / 3.0;
 
     // Resale request for next month: a share ρ of the gap between need until October and what
     // the team holds and still expects from the summer harvest (§4.6).

@@ -12,6 +12,7 @@
 //! of mean three months each (a nine-month Erlang delay).
 
 use super::consume::Intake;
+use super::curve::limit;
 use super::{CommuneCtx, CommuneMonth, Knobs};
 use crate::scenario::Params;
 use crate::world::{CHILD, ELDERLY, MEN, N_AGE, TeamsMut, WOMEN, YOUTH};
@@ -48,7 +49,7 @@ pub fn update(
         } else {
             change
         };
-        reserve[a] = (res + change).clamp(0.0, 1.0);
+        reserve[a] = limit(res + change, 0.0, 1.0);
     }
     for a in 0..N_AGE {
         efficiency[a] = curves.efficiency.at(reserve[a]);
@@ -59,9 +60,12 @@ pub fn update(
     let work_res = (reserve[MEN] + reserve[WOMEN]) / 2.0;
     let pr = &p.production;
     let cap = t.capital[i];
-    t.capital[i] = (cap + pr.capital_recovery as f32 * (1.0 - cap)
-        - pr.capital_hunger_loss as f32 * (d.r_star as f32 - work_res).max(0.0))
-    .clamp(0.0, 1.5);
+    t.capital[i] = limit(
+        cap + pr.capital_recovery as f32 * (1.0 - cap)
+            - pr.capital_hunger_loss as f32 * (d.r_star as f32 - work_res).max(0.0),
+        0.0,
+        1.5,
+    );
 
     if moy == 1 {
         age(t, i);
@@ -88,7 +92,7 @@ pub fn update(
         let expected = people as f32 * hazard + carry[a];
         // `expected` is non-negative, so truncation is the floor (via i32: one instruction).
         let dead = (expected as i32 as u32).min(people);
-        carry[a] = (expected - dead as f32).clamp(0.0, 1.0);
+        carry[a] = limit(expected - dead as f32, 0.0, 1.0);
         pop[a] -= dead;
         out.deaths += u64::from(dead);
     }

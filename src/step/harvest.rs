@@ -118,6 +118,12 @@ pub fn kg(x: f64) -> u64 {
     if x > 0.0 { (x + 0.5) as i64 as u64 } else { 0 }
 }
 
+/// [`kg`] for team-sized amounts, saturating at `u32::MAX`.
+#[inline]
+pub fn kg32(x: f64) -> u32 {
+    kg(x).min(u64::from(u32::MAX)) as u32
+}
+
 /// Harvests season `s` for team `i`. `farm` is this month's farm labour relative to normal:
 /// missing hands leave grain in the field.
 #[allow(clippy::too_many_arguments)]
