@@ -16,7 +16,7 @@ use crate::world::{self, World};
 /// Runs a parsed command.
 pub fn main(command: Command) -> anyhow::Result<()> {
     match command {
-        Command::Run(args) => run(&args),
+        Command::Run(args) => run(&args).map(|_| ()),
         Command::Check { scenario } => {
             let s = scenario::load(&scenario)?;
             println!(
@@ -56,21 +56,36 @@ pub fn prepare(args: &RunArgs) -> anyhow::Result<Scenario> {
     Ok(s)
 }
 
+/// A finished simulation.
+pub struct Simulated {
+    pub world: World,
+    pub recorder: Recorder,
+    /// Seconds spent building the world (not part of any output but `timing.toml`).
+    pub build_seconds: f64,
+}
+
 /// Simulates `scenario` from its start to its end. Deterministic; never fails.
-pub fn simulate(scenario: &Scenario) -> (World, Recorder) {
+pub fn simulate(scenario: &Scenario) -> Simulated {
+    let started = Instant::now();
     let mut world = world::build(scenario);
-    let mut rec = Recorder::new(&scenario.name, scenario.seed, &world);
+    let build_seconds = started.elapsed().as_secs_f64();
+    let mut recorder = Recorder::new(&scenario.name, scenario.seed, &world);
     let mut month = scenario.start;
     while month <= scenario.end {
         let r = step::step(&mut world, &scenario.params, month, scenario.seed);
-        rec.observe(&r, &world);
+        recorder.observe(&r, &world);
         month = month.plus(1);
     }
-    rec.finish(&world);
-    (world, rec)
+    recorder.finish(&world);
+    Simulated {
+        world,
+        recorder,
+        build_seconds,
+    }
 }
 
-fn run(args: &RunArgs) -> anyhow::Result<()> {
+/// `commune-sim run`: simulates the scenario and writes its run folder, which it returns.
+pub fn run(args: &RunArgs) -> anyhow::Result<PathBuf> {
     let s = prepare(args)?;
     let out = args
         .out
@@ -81,32 +96,18 @@ fn run(args: &RunArgs) -> anyhow::Result<()> {
         bail!("--threads must be at least 1");
     }
     let started = Instant::now();
-    let (world, rec, build_seconds) = in_pool(threads, || {
-        let b = Instant::now();
-        let w = world::build(&s);
-        let build_seconds = b.elapsed().as_secs_f64();
-        let mut world = w;
-        let mut rec = Recorder::new(&s.name, s.seed, &world);
-        let mut month = s.start;
-        while month <= s.end {
-            let r = step::step(&mut world, &s.params, month, s.seed);
-            rec.observe(&r, &world);
-            month = month.plus(1);
-        }
-        rec.finish(&world);
-        (world, rec, build_seconds)
-    })?;
+    let sim = in_pool(threads, || simulate(&s))?;
     let total = started.elapsed().as_secs_f64();
     let timing = Timing {
         threads,
-        build_seconds,
-        simulate_seconds: total - build_seconds,
+        build_seconds: sim.build_seconds,
+        simulate_seconds: total - sim.build_seconds,
     };
-    export::write_run(&out, &s, &world, &rec, &timing)?;
+    export::write_run(&out, &s, &sim.world, &sim.recorder, &timing)?;
     if !args.quiet {
-        print_summary(&s, &world, &rec, &out, total);
+        print_summary(&s, &sim.world, &sim.recorder, &out, total);
     }
-    Ok(())
+    Ok(out)
 }
 
 fn default_threads() -> usize {
