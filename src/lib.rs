@@ -7,6 +7,7 @@
 //! commune series) → [`export`] (CSV and the manifest). [`app`] is the glue the CLI calls.
 
 pub mod app;
+pub mod calibrate;
 pub mod cli;
 pub mod collect;
 pub mod error;

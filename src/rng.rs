@@ -20,6 +20,8 @@ pub enum Stream {
     BuildProvince = 2,
     /// Stochastic weather (unit = province).
     Weather = 3,
+    /// Purges of cadres (unit = commune).
+    Purge = 4,
 }
 
 /// The random stream for `(seed, step, stream)`, unit `unit`.

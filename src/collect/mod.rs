@@ -1,6 +1,7 @@
 //! Turns each month's results into the output tables: national by month and year, provinces
 //! and communes by year. Sums run in commune order, so totals are the same for any thread count.
 
+pub mod fit;
 pub mod rows;
 
 pub use rows::{CommuneYearRow, NationalMonthRow, NationalYearRow, ProvinceYearRow};
@@ -47,6 +48,8 @@ struct YearSum {
     labour_farm: f64,
     iron: f64,
     iron_usable: f64,
+    labour_steel: f64,
+    purges: u64,
 }
 
 impl YearSum {
@@ -64,6 +67,8 @@ impl YearSum {
         self.labour_farm += c.labour_farm;
         self.iron += c.iron_kg;
         self.iron_usable += c.iron_usable_kg;
+        self.labour_steel += c.labour_steel;
+        self.purges += c.purges;
     }
 
     /// Closes a month of a group whose populations at the start and end were as given.
@@ -212,6 +217,7 @@ impl Recorder {
             exports_mt: r6(ce.exports_kg / KG_PER_MT),
             imports_mt: r6(ce.imports_kg / KG_PER_MT),
             central_shortfall_mt: r6(ce.central_shortfall_kg / KG_PER_MT),
+            purges: m.purges,
         });
         self.last_urban = urban;
         self.last_stock = ce.central_stock_kg;
@@ -261,6 +267,9 @@ impl Recorder {
             farm_labour_share: r6(ratio(n.labour_farm, n.labour_supply)),
             pig_iron_reported_mt: r6(n.iron / KG_PER_MT),
             pig_iron_usable_mt: r6(n.iron_usable / KG_PER_MT),
+            steel_labour_days_m: r6(n.labour_steel / 1e6),
+            labour_days_per_usable_t: r3(ratio(n.labour_steel, n.iron_usable / 1000.0)),
+            purges: n.purges,
             exports_mt: r6(self.exports / KG_PER_MT),
             imports_mt: r6(self.imports / KG_PER_MT),
             central_stock_mt: r6(self.last_stock / KG_PER_MT),

@@ -64,6 +64,8 @@ pub struct NationalMonthRow {
     pub imports_mt: f64,
     /// Central needs (urban rations, other uses) the stock could not meet, Mt.
     pub central_shortfall_mt: f64,
+    /// Commune cadres purged this month.
+    pub purges: u64,
 }
 
 /// One year of the whole country (`national_yearly.csv`).
@@ -112,6 +114,12 @@ pub struct NationalYearRow {
     /// Pig iron as reported and its usable part, Mt.
     pub pig_iron_reported_mt: f64,
     pub pig_iron_usable_mt: f64,
+    /// Labour-days spent on the steel campaign, million.
+    pub steel_labour_days_m: f64,
+    /// Labour-days spent per tonne of usable iron.
+    pub labour_days_per_usable_t: f64,
+    /// Commune cadres purged in the year.
+    pub purges: u64,
     pub exports_mt: f64,
     pub imports_mt: f64,
     /// Central stock at year end, Mt.

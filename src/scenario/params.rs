@@ -201,6 +201,16 @@ macro_rules! param_value {
     };
 }
 
+macro_rules! param_set {
+    ($field:expr, Number, $v:expr) => {{
+        $field = $v;
+        true
+    }};
+    ($field:expr, $($other:tt)*) => {
+        false
+    };
+}
+
 macro_rules! define_params {
     ($(
         $(#[doc = $sdoc:literal])*
@@ -262,6 +272,18 @@ macro_rules! define_params {
                 )*
                 debug_assert_eq!(index, PARAMS.len());
                 Params { $($section),* }
+            }
+
+            /// Sets the Number parameter `section.name` (as in a scenario file); false if there
+            /// is no such Number parameter. For calibration and sweeps, which check ranges
+            /// against [`PARAMS`] themselves.
+            pub fn set_number(&mut self, key: &str, value: f64) -> bool {
+                $( $(
+                    if key == concat!(stringify!($section), ".", stringify!($field)) {
+                        return param_set!(self.$section.$field, $kind $(($ct))?, value);
+                    }
+                )* )*
+                false
             }
 
             /// Every parameter's value, in the order of [`PARAMS`].
@@ -396,6 +418,26 @@ define_params! {
         traditional_usable: Number = 0.65, [0.0, 1.0], "share", "§4.8 [J] 0.5–0.8";
         /// Usable share of small modern plants' iron.
         modern_usable: Number = 0.9, [0.0, 1.0], "share", "§4.8 [J] 0.8–0.95";
+        /// m_melt: share of a team's iron implements melted per unit of the commune's steel
+        /// draft per month (tools as scrap; lowers the capital index).
+        tool_melting: Number = 0.3, [0.0, 1.0], "share per unit draft", "§4.8 [J] ~15–20% of tools over the autumn-1958 campaign";
+        /// Wood (or coal equivalent) burnt per kg of pig iron.
+        fuel_kg_per_kg: Number = 45.0, [0.0, 200.0], "kg/kg", "§4.8 [J] charcoal smelting, 30–60";
+        /// Fuel within reach of a commune at the start, per person (forests, scrub, coal).
+        fuel_t_per_person: Number = 0.15, [0.0, 10.0], "t/person", "§4.8 [J]";
+    }
+
+    /// Water conservancy (§4.11).
+    water: Water {
+        /// η_w: share of area newly irrigated per unit of water-works labour, counted as
+        /// labour-months of the whole workforce (a month with everyone on the dams = 1).
+        gain_per_labour_month: Number = 0.02, [0.0, 1.0], "share of area", "§4.11 [J] 1957–58 campaign → ~3% of area, 10–30% of the claimed +165–355 M mu";
+        /// Extra yield of newly irrigated land.
+        yield_gain: Number = 0.3, [0.0, 2.0], "share", "§4.11 [J]";
+        /// Share of weather losses that irrigated area avoids.
+        protection: Number = 0.5, [0.0, 1.0], "share", "§4.11 [J]";
+        /// Months before new works protect the harvest.
+        lag_months: Number = 12.0, [0.0, 36.0], "months", "§4.11 [J] 1–2 years";
     }
 
     /// Incentives and effort (§4.3).
@@ -482,6 +524,10 @@ define_params! {
         waste: Number = 0.05, [0.0, 0.5], "share", "§4.9 [J]";
         /// ξ: ration of non-workers relative to workers in rationed canteens.
         nonworker_ration: Number = 0.8, [0.0, 1.0], "share", "§4.9 [J]";
+        /// ς: extra ration of cadres and canteen staff in canteens.
+        cadre_uplift: Number = 0.3, [0.0, 1.0], "share", "§4.9 [J; Dikötter qualitative]";
+        /// Share of a canteen team's people who are cadres or staff (besides the cooks).
+        cadre_share: Number = 0.02, [0.0, 0.2], "share", "§4.9 [J]";
     }
 
     /// Consumption and nutrition (§4.9, §4.10).
@@ -540,6 +586,9 @@ define_params! {
         summer_factor: Number = 0.9, [0.5, 2.0], "multiplier", "§4.10 [J]";
         /// θ_b: exponent of the women's reserve in conception.
         theta_b: Number = 3.0, [0.0, 10.0], "exponent", "§4.10 [J]";
+        /// Share of conceptions postponed by hunger that are made up each month once women are
+        /// fed again (times Res^θb): the 1962–63 rebound in births.
+        catch_up: Number = 0.05, [0.0, 1.0], "share per month", "§4.10 [J] CBR rebound to 37‰ in 1962 [R]";
         /// Urban crude death rate.
         urban_cdr: Schedule = 9.0, [1.0, 60.0], "per 1000", "§4.10 [V] 9.22‰ 1958, 13.77‰ 1960";
         /// Urban crude birth rate.
@@ -580,6 +629,11 @@ define_params! {
         radical_zeal: Number = 0.3, [0.0, 2.0], "per unit radicalism", "§4.12 [J]";
         /// Log spread of commune zeal.
         zeal_sd: Number = 0.2, [0.0, 1.0], "log sd", "§4.12 [J]";
+        /// p0: chance per procurement season that a commune's cadres are purged when they
+        /// delivered less than the quota, times the pressure π.
+        purge_rate: Number = 0.05, [0.0, 1.0], "probability", "§4.12 [J]";
+        /// Zeal of a purged cadre's successor relative to the predecessor.
+        successor_zeal: Number = 1.2, [1.0, 3.0], "multiplier", "§4.12 [J; anti-right-deviation V qualitative]";
     }
 }
 
@@ -620,6 +674,18 @@ impl Params {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numbers_can_be_set_by_key() {
+        let mut p = Params::defaults();
+        assert!(p.set_number("demography.gamma", 5.0));
+        assert_eq!(p.demography.gamma, 5.0);
+        assert!(
+            !p.set_number("reporting.inflation", 0.0),
+            "a schedule is not a number"
+        );
+        assert!(!p.set_number("demography.nonsense", 0.0));
+    }
 
     #[test]
     fn keys_are_unique_and_ranges_hold_defaults() {

@@ -72,7 +72,14 @@ pub fn eat(
 
     // Grain per adult equivalent per day, and grain drawn from the stocks.
     let g = f64::from(t.grain_kg[i]);
-    let mut factors = [1.0f32; N_AGE];
+    // In canteens, cadres and staff eat (1 + ς) times the ration; everyone else a little less.
+    let in_canteen = matches!(t.mess[i], MessMode::Free | MessMode::Rationed);
+    let majority = if in_canteen {
+        (1.0 / (1.0 + m.cadre_uplift * (m.cadre_share + p.labour.mess_staff))) as f32
+    } else {
+        1.0
+    };
+    let mut factors = [majority; N_AGE];
     // Team quantities fit in u32 (as the stocks do), whose conversions to f64 are exact and
     // cheap; u64's are a branchy sequence on baseline x86-64.
     let stock = t.grain_kg[i];
@@ -103,11 +110,12 @@ pub fn eat(
                 }
                 let worker = (ae / (w + m.nonworker_ration * r)) as f32;
                 for a in 0..N_AGE {
-                    factors[a] = if WORKING[a] {
-                        worker
-                    } else {
-                        worker * m.nonworker_ration as f32
-                    };
+                    factors[a] = majority
+                        * if WORKING[a] {
+                            worker
+                        } else {
+                            worker * m.nonworker_ration as f32
+                        };
                 }
                 (f64::from(drawn) * (1.0 - m.waste) / (ae * days), 0, drawn)
             }
@@ -120,7 +128,6 @@ pub fn eat(
     out.eaten_kg += u64::from(eaten);
     out.waste_kg += u64::from(total - eaten);
 
-    let in_canteen = matches!(t.mess[i], MessMode::Free | MessMode::Rationed);
     let people: u32 = pop.iter().sum();
     if in_canteen {
         out.in_canteens += u64::from(people);

@@ -56,10 +56,11 @@ pub fn update(
     }
     t.reserve[i] = reserve;
     t.efficiency[i] = efficiency;
-    // Draft animals and tools recover slowly and are lost (slaughtered, dead) in hunger.
+    // Draft animals and tools recover slowly; animals are lost (slaughtered, dead) in hunger
+    // and tools melted down in the steel campaign (§4.8).
     let work_res = (reserve[MEN] + reserve[WOMEN]) / 2.0;
     let pr = &p.production;
-    let cap = t.capital[i];
+    let cap = t.capital[i] * (1.0 - ctx.tool_melting);
     t.capital[i] = limit(
         cap + pr.capital_recovery as f32 * (1.0 - cap)
             - pr.capital_hunger_loss as f32 * (d.r_star as f32 - work_res).max(0.0),
@@ -98,9 +99,13 @@ pub fn update(
     }
     t.death_carry[i] = carry;
 
-    // Births, nine months after conception.
-    let conceptions =
-        pop[WOMEN] as f32 * ctx.fertility as f32 * curves.fertility.at(reserve[WOMEN]);
+    // Births, nine months after conception. Conceptions that hunger prevents are postponed,
+    // and a share of them is made up each month in proportion to the women's condition.
+    let fecundity = curves.fertility.at(reserve[WOMEN]);
+    let normal = pop[WOMEN] as f32 * ctx.fertility as f32;
+    let made_up = t.postponed[i] * d.catch_up as f32 * fecundity;
+    t.postponed[i] += normal * (1.0 - fecundity) - made_up;
+    let conceptions = normal * fecundity + made_up;
     let stages = &mut t.pregnancy[i];
     let moved = [stages[0] / 3.0, stages[1] / 3.0, stages[2] / 3.0];
     stages[0] += conceptions - moved[0];

@@ -324,6 +324,8 @@ pub struct CommuneMonth {
     pub iron_usable_kg: f64,
     /// Population-weighted reserve sum (divide by population for the mean).
     pub reserve_sum: f64,
+    /// Cadres purged this month.
+    pub purges: u64,
 }
 
 impl std::ops::AddAssign<&CommuneMonth> for CommuneMonth {
@@ -365,6 +367,7 @@ impl std::ops::AddAssign<&CommuneMonth> for CommuneMonth {
         self.iron_kg += c.iron_kg;
         self.iron_usable_kg += c.iron_usable_kg;
         self.reserve_sum += c.reserve_sum;
+        self.purges += c.purges;
     }
 }
 
@@ -425,12 +428,14 @@ pub struct CommuneCtx {
     pub drafts: [f64; 3],
     /// Share of working-age people moved to the cities this month (negative: returned).
     pub urban_recruitment: f64,
-    /// Sown area term of production, area^βA.
+    /// Sown area term of production, area^βA, times the extra yield of newly irrigated land.
     pub land_term: f64,
     /// Physical activity level of each age group this month, at full reserves.
     pub pal: [f32; N_AGE],
     /// Normal monthly death probability of each age group this month.
     pub death_base: [f32; N_AGE],
+    /// Share of iron implements melted this month (§4.8).
+    pub tool_melting: f32,
 }
 
 /// Advances the world by one month. Infallible; deterministic for any thread count.
@@ -476,6 +481,7 @@ pub fn step(world: &mut World, params: &Params, month: Month, seed: u64) -> Mont
     let mut centre = CentreMonth::default();
     let resales: u64 = communes.iter().map(|c| c.resale_kg).sum();
     world.centre.stock_kg -= resales as f64;
+    communes_after_pass_a(world, params, &mut communes);
     report::cascade(world, params, &k, &communes, &mut centre);
     let commune_quota = quota::set(world, params, &k, &communes, &mut centre);
 
@@ -511,8 +517,9 @@ pub fn step(world: &mut World, params: &Params, month: Month, seed: u64) -> Mont
         });
     }
 
-    // Serial: the centre.
+    // Serial: the centre and the political update.
     procure::central_balance(world, params, &k, &communes, &mut centre);
+    politics(world, params, &k, seed, &mut communes);
     MonthResult {
         month,
         communes,
@@ -545,21 +552,35 @@ fn commune_contexts(
             CommuneCtx {
                 province: pi,
                 zeal,
-                weather: f64::from(world.provinces.weather[pi]),
+                weather: irrigated_weather(
+                    f64::from(world.provinces.weather[pi]),
+                    world.communes.irrigation[c],
+                    params,
+                ),
                 quota_share: world.provinces.quota_share[pi],
                 mortality_scale: f64::from(world.provinces.mortality_scale[pi]),
                 fertility: f64::from(world.provinces.fertility[pi]),
                 quota_kg: quota.map_or(0.0, |q| q[c]),
                 drafts,
                 urban_recruitment: k.diversion * k.urban_recruitment * params.labour.urban_mult,
-                land_term,
+                land_term: land_term
+                    * (1.0 + params.water.yield_gain * f64::from(world.communes.irrigation[c])),
                 pal: std::array::from_fn(|a| {
                     (if WORKING[a] { pal_work } else { n.pal_rest }) as f32
                 }),
                 death_base: std::array::from_fn(|a| (mortality * MORTALITY_PROFILE[a]) as f32),
+                tool_melting: (params.furnaces.tool_melting * drafts[0]) as f32,
             }
         })
         .collect()
+}
+
+/// The weather multiplier of a commune whose water works irrigate `irrigation` of its area:
+/// irrigated land avoids a share `water.protection` of the year's weather losses (§4.11).
+pub fn irrigated_weather(province: f64, irrigation: f32, p: &Params) -> f64 {
+    let loss = (1.0 - province).max(0.0);
+    let gain = (province - 1.0).max(0.0);
+    1.0 - loss * (1.0 - p.water.protection * f64::from(irrigation)) + gain
 }
 
 /// Pass A for one commune. `brigade_offsets` are the commune's brigades' team ranges, local to
@@ -629,6 +650,59 @@ fn pass_b(
         let intake = consume::eat(t, i, p, k, out);
         demography::update(t, i, &intake, ctx, p, k, out);
         out.grain_end_kg += u64::from(t.grain_kg[i]) + u64::from(t.hidden_kg[i]);
+    }
+}
+
+/// Commune-level stocks after pass A: furnaces limited by the fuel within reach (§4.8), and
+/// water works turning into irrigated area with a lag (§4.11).
+fn communes_after_pass_a(world: &mut World, p: &Params, communes: &mut [CommuneMonth]) {
+    let f = &p.furnaces;
+    let w = &p.water;
+    for (c, m) in communes.iter_mut().enumerate() {
+        if m.iron_kg > 0.0 {
+            let fuel = &mut world.communes.fuel_kg[c];
+            let needed = m.iron_kg * f.fuel_kg_per_kg;
+            if needed > *fuel {
+                let made = if needed > 0.0 { *fuel / needed } else { 0.0 };
+                m.iron_kg *= made;
+                m.iron_usable_kg *= made;
+            }
+            *fuel = (*fuel - m.iron_kg * f.fuel_kg_per_kg).max(0.0);
+        }
+        if m.labour_supply > 0.0 {
+            let works = &mut world.communes.works[c];
+            *works = (*works + (w.gain_per_labour_month * m.labour_water / m.labour_supply) as f32)
+                .min(1.0);
+            let irrigation = &mut world.communes.irrigation[c];
+            let step = if w.lag_months > 0.0 {
+                (1.0 / w.lag_months) as f32
+            } else {
+                1.0
+            };
+            *irrigation += (*works - *irrigation) * step;
+        }
+    }
+}
+
+/// The political update (§4.12), at the end of each procurement season: cadres of communes
+/// that delivered less than their quota are purged with probability p0·π, and their
+/// successors are more zealous — the ratchet of the anti-right-deviation campaign.
+fn politics(world: &mut World, p: &Params, k: &Knobs, seed: u64, communes: &mut [CommuneMonth]) {
+    if calendar::procurement_due(k.month.month()) < 1.0 || k.pressure == 0.0 {
+        return;
+    }
+    let chance = p.politics.purge_rate * k.pressure;
+    for (c, m) in communes.iter_mut().enumerate() {
+        if m.quota_shortfall_kg == 0 {
+            continue;
+        }
+        let mut r = crate::rng::stream(seed, k.month.0, crate::rng::Stream::Purge, c as u32);
+        if crate::rng::RngExt::random::<f64>(&mut r) < chance {
+            let z = &mut world.communes.zeal[c];
+            *z = (f64::from(*z) * p.politics.successor_zeal).min(5.0) as f32;
+            world.communes.purges[c] = world.communes.purges[c].saturating_add(1);
+            m.purges += 1;
+        }
     }
 }
 

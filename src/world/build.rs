@@ -291,6 +291,16 @@ fn init_levels(w: &mut World, scenario: &Scenario, national: &data::NationalData
             .sum();
         w.communes.base_output_kg.push(base);
         w.communes.report_kg.push(0.0);
+        let people: u32 = (h.commune_team_offsets[c] as usize
+            ..h.commune_team_offsets[c + 1] as usize)
+            .map(|t| w.teams.pop[t].iter().sum::<u32>())
+            .sum();
+        w.communes
+            .fuel_kg
+            .push(p.furnaces.fuel_t_per_person * 1000.0 * f64::from(people));
+        w.communes.works.push(0.0);
+        w.communes.irrigation.push(0.0);
+        w.communes.purges.push(0);
         w.communes
             .last_report_kg
             .push(season_shares.map(|s| base * s * honest));

@@ -106,6 +106,8 @@ columns! {
         pregnancy: [f32; 3],
         /// Fraction of a birth carried to the next month.
         birth_carry: f32,
+        /// Conceptions postponed by hunger, to be made up when women are fed again.
+        postponed: f32,
         /// Fraction of a migrant carried to the next month.
         migration_carry: f32,
         /// Collective grain stock, kg.
@@ -161,6 +163,14 @@ pub struct CommuneColumns {
     pub base_output_kg: Vec<f64>,
     pub report_kg: Vec<f64>,
     pub last_report_kg: Vec<[f64; 2]>,
+    /// Fuel within reach for the furnaces, kg.
+    pub fuel_kg: Vec<f64>,
+    /// Share of area the water works have been built to irrigate.
+    pub works: Vec<f32>,
+    /// Share of area newly irrigated and in use: follows `works` with a lag.
+    pub irrigation: Vec<f32>,
+    /// Cadres purged in this commune so far.
+    pub purges: Vec<u16>,
 }
 
 /// Counties: the reporting level between commune and province.
