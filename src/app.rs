@@ -1,14 +1,17 @@
 //! The glue: load scenario → build world → step through the months → collect → export.
 //! A run is a function of (scenario, seed), so sweeps can call [`simulate`] many times.
 
-use std::path::PathBuf;
+use std::fs;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{Context, bail};
 
-use crate::cli::{Command, RunArgs};
+use crate::charts::Run;
+use crate::cli::{Command, CompareArgs, RunArgs};
 use crate::collect::Recorder;
 use crate::export::{self, Timing};
+use crate::report;
 use crate::scenario::{self, PARAMS, Scenario};
 use crate::step;
 use crate::world::{self, World};
@@ -17,6 +20,12 @@ use crate::world::{self, World};
 pub fn main(command: Command) -> anyhow::Result<()> {
     match command {
         Command::Run(args) => run(&args).map(|_| ()),
+        Command::Compare(args) => compare(&args).map(|_| ()),
+        Command::Plot { run_dir } => {
+            plot(&run_dir)?;
+            println!("redrew {}", run_dir.display());
+            Ok(())
+        }
         Command::Check { scenario } => {
             let s = scenario::load(&scenario)?;
             println!(
@@ -162,4 +171,196 @@ fn print_summary(s: &Scenario, world: &World, rec: &Recorder, out: &std::path::P
         );
     }
     println!("  wrote {}", out.display());
+}
+
+/// The file that marks a comparison folder and lists its runs.
+pub const COMPARE_FILE: &str = "compare.toml";
+
+/// `commune-sim compare`: runs each scenario (or reuses a finished run of exactly the same
+/// resolved scenario and program version), then draws them overlaid into the comparison folder,
+/// which it returns.
+///
+/// A run is reused from `output/<name>/` or `<out>/runs/<name>/`; new runs go to the latter, so
+/// a comparison never replaces a run made by `commune-sim run`.
+pub fn compare(args: &CompareArgs) -> anyhow::Result<PathBuf> {
+    if args.scenarios.len() < 2 {
+        bail!("compare needs at least two scenario files");
+    }
+    let mut prepared = Vec::new();
+    let mut names: Vec<String> = Vec::new();
+    for path in &args.scenarios {
+        let run_args = RunArgs {
+            scenario: path.clone(),
+            out: None,
+            seed: args.seed,
+            threads: args.threads,
+            scale: args.scale,
+            quiet: true,
+        };
+        let s = prepare(&run_args)?;
+        let mut name = sanitise(&s.name);
+        let base = name.clone();
+        let mut k = 2;
+        while names.contains(&name) {
+            name = format!("{base}-{k}");
+            k += 1;
+        }
+        names.push(name.clone());
+        prepared.push((run_args, s.to_toml(), name));
+    }
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("output").join(format!("compare-{}", names.join("-"))));
+    if out.exists() && !out.join(COMPARE_FILE).is_file() {
+        let empty = fs::read_dir(&out).is_ok_and(|mut d| d.next().is_none());
+        if !empty {
+            bail!(
+                "output folder {} exists and is not a commune-sim comparison folder; choose another --out or remove it",
+                out.display()
+            );
+        }
+    }
+    let mut runs = Vec::new();
+    let mut listed = Vec::new();
+    for (mut run_args, resolved, name) in prepared {
+        let own = out.join("runs").join(&name);
+        let reuse = [PathBuf::from("output").join(&name), own.clone()]
+            .into_iter()
+            .find(|dir| is_finished_run_of(dir, &resolved));
+        let dir = match reuse {
+            Some(dir) => {
+                if !args.quiet {
+                    println!("{name}: reusing {}", dir.display());
+                }
+                dir
+            }
+            None => {
+                if !args.quiet {
+                    println!("{name}: running {}", run_args.scenario.display());
+                }
+                run_args.out = Some(own);
+                run(&run_args)?
+            }
+        };
+        let mut r = Run::read(&dir)?;
+        r.meta.name = name.clone();
+        let folder = match dir.strip_prefix(&out) {
+            Ok(rel) => rel.to_path_buf(),
+            Err(_) => fs::canonicalize(&dir).unwrap_or(dir.clone()),
+        };
+        listed.push((name, folder));
+        runs.push(r);
+    }
+    report::write_compare(&out, &runs)?;
+    write_compare_file(&out, &listed)?;
+    if !args.quiet {
+        print_headline(&runs);
+        println!("  wrote {}", out.display());
+    }
+    Ok(out)
+}
+
+/// `commune-sim plot`: redraws the charts and report of a run or comparison folder.
+pub fn plot(dir: &Path) -> anyhow::Result<()> {
+    let list = dir.join(COMPARE_FILE);
+    if !list.is_file() {
+        return report::write_run(dir);
+    }
+    let text =
+        fs::read_to_string(&list).with_context(|| format!("failed to read {}", list.display()))?;
+    let table: toml::Table = text
+        .parse()
+        .with_context(|| format!("failed to read {}", list.display()))?;
+    let entries = table
+        .get("run")
+        .and_then(|v| v.as_array())
+        .with_context(|| format!("{} lists no [[run]]", list.display()))?;
+    let mut runs = Vec::new();
+    for e in entries {
+        let (Some(name), Some(folder)) = (
+            e.get("name").and_then(|v| v.as_str()),
+            e.get("folder").and_then(|v| v.as_str()),
+        ) else {
+            bail!("{}: every [[run]] needs name and folder", list.display());
+        };
+        let folder = Path::new(folder);
+        let folder = if folder.is_absolute() {
+            folder.to_path_buf()
+        } else {
+            dir.join(folder)
+        };
+        let mut r = Run::read(&folder)
+            .with_context(|| format!("comparison folder {} lists it", dir.display()))?;
+        r.meta.name = name.to_string();
+        runs.push(r);
+    }
+    report::write_compare(dir, &runs)
+}
+
+/// True if `dir` holds a whole run of exactly `resolved` by this program version.
+fn is_finished_run_of(dir: &Path, resolved: &str) -> bool {
+    let same_scenario = fs::read_to_string(dir.join("scenario.toml")).is_ok_and(|t| t == resolved);
+    let same_version = fs::read_to_string(dir.join("manifest.toml"))
+        .ok()
+        .and_then(|t| t.parse::<toml::Table>().ok())
+        .and_then(|m| Some(m.get("run")?.get("version")?.as_str()? == env!("CARGO_PKG_VERSION")))
+        .unwrap_or(false);
+    same_scenario && same_version && export::RUN_FILES.iter().all(|f| dir.join(f).is_file())
+}
+
+/// A scenario name as a folder-name part: `[A-Za-z0-9_-]`, others as `_`.
+fn sanitise(name: &str) -> String {
+    let s: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(64)
+        .collect();
+    if s.is_empty() { "scenario".into() } else { s }
+}
+
+fn write_compare_file(out: &Path, listed: &[(String, PathBuf)]) -> anyhow::Result<()> {
+    let mut text = String::from(
+        "# The runs of this comparison, the first the reference. `commune-sim plot` on this folder\n\
+         # redraws its charts and report from their CSV tables.\n",
+    );
+    for (name, folder) in listed {
+        let mut t = toml::Table::new();
+        t.insert("name".into(), name.clone().into());
+        t.insert(
+            "folder".into(),
+            folder.to_string_lossy().into_owned().into(),
+        );
+        let mut top = toml::Table::new();
+        top.insert(
+            "run".into(),
+            toml::Value::Array(vec![toml::Value::Table(t)]),
+        );
+        text.push_str(&toml::to_string(&top).context("failed to write the comparison list")?);
+    }
+    let path = out.join(COMPARE_FILE);
+    fs::write(&path, text).with_context(|| format!("failed to write {}", path.display()))
+}
+
+fn print_headline(runs: &[Run]) {
+    let tables: Vec<Vec<report::Metric>> = runs.iter().map(report::headline).collect();
+    let Some(first) = tables.first() else { return };
+    print!("  {:<34}", "national equivalents");
+    for r in runs {
+        print!(" {:>16}", r.meta.name);
+    }
+    println!();
+    for (i, m) in first.iter().enumerate() {
+        print!("  {:<34}", format!("{} ({})", m.label, m.unit));
+        for t in &tables {
+            print!(" {:>16.1}", t[i].value);
+        }
+        println!();
+    }
 }

@@ -47,6 +47,32 @@ enum Sub {
         /// Scenario file (TOML)
         scenario: PathBuf,
     },
+    /// Run several scenarios (or reuse their finished runs) and draw them overlaid, with a report
+    Compare {
+        /// Scenario files (TOML); the first is the reference
+        #[arg(required = true, num_args = 2..)]
+        scenarios: Vec<PathBuf>,
+        /// Output folder [default: output/compare-<a>-<b>...]
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Random seed for every scenario [default: each scenario's]
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Worker threads [default: all cores]; results do not depend on it
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Share of the national commune count to simulate [default: each scenario's]
+        #[arg(long, allow_negative_numbers = true)]
+        scale: Option<f64>,
+        /// Print nothing but errors
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// Redraw the charts and report.html of a run (or comparison) folder from its CSV tables
+    Plot {
+        /// Run folder written by `commune-sim run` or `compare`
+        run_dir: PathBuf,
+    },
 }
 
 /// What the user asked for.
@@ -54,6 +80,19 @@ enum Sub {
 pub enum Command {
     Run(RunArgs),
     Check { scenario: PathBuf },
+    Compare(CompareArgs),
+    Plot { run_dir: PathBuf },
+}
+
+/// Arguments of `compare`.
+#[derive(Debug, Clone)]
+pub struct CompareArgs {
+    pub scenarios: Vec<PathBuf>,
+    pub out: Option<PathBuf>,
+    pub seed: Option<u64>,
+    pub threads: Option<usize>,
+    pub scale: Option<f64>,
+    pub quiet: bool,
 }
 
 /// Arguments of `run`.
@@ -86,5 +125,21 @@ pub fn parse() -> Command {
             quiet,
         }),
         Sub::Check { scenario } => Command::Check { scenario },
+        Sub::Compare {
+            scenarios,
+            out,
+            seed,
+            threads,
+            scale,
+            quiet,
+        } => Command::Compare(CompareArgs {
+            scenarios,
+            out,
+            seed,
+            threads,
+            scale,
+            quiet,
+        }),
+        Sub::Plot { run_dir } => Command::Plot { run_dir },
     }
 }

@@ -3,7 +3,9 @@
 //! wall time, the only file that differs between identical runs).
 //!
 //! The folder is written under a temporary name beside its destination and renamed into place
-//! when complete, so a folder with the destination's name is always a whole run.
+//! when complete, so a folder with the destination's name is always a whole run. The charts and
+//! `report.html` are drawn inside the temporary folder from the CSV tables just written (the
+//! same code path as `commune-sim plot`), so they are part of the whole run too.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -117,7 +119,8 @@ fn write_files(
          threads = {}\nbuild_seconds = {:.3}\nsimulate_seconds = {:.3}\n",
         timing.threads, timing.build_seconds, timing.simulate_seconds
     );
-    write_text(&dir.join("timing.toml"), &timing)
+    write_text(&dir.join("timing.toml"), &timing)?;
+    crate::report::write_run(dir)
 }
 
 /// The manifest: program, version, seed, the world's size, and the resolved scenario.

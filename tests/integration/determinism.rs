@@ -28,19 +28,25 @@ fn run(dir: &Path, threads: usize, seed: &str) {
     );
 }
 
-/// Every file of a run folder except the timing record.
+/// Every file of a run folder except the timing record, with those of its subfolders (charts/)
+/// as `folder/file`.
 fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut v: Vec<(String, Vec<u8>)> = fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap())
-        .filter(|e| e.file_name() != "timing.toml")
-        .map(|e| {
-            (
-                e.file_name().to_string_lossy().into_owned(),
-                fs::read(e.path()).unwrap(),
-            )
-        })
-        .collect();
+    let mut v: Vec<(String, Vec<u8>)> = Vec::new();
+    for e in fs::read_dir(dir).unwrap().map(|e| e.unwrap()) {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if name == "timing.toml" {
+            continue;
+        }
+        if e.file_type().unwrap().is_dir() {
+            v.extend(
+                files(&e.path())
+                    .into_iter()
+                    .map(|(n, b)| (format!("{name}/{n}"), b)),
+            );
+        } else {
+            v.push((name, fs::read(e.path()).unwrap()));
+        }
+    }
     v.sort();
     v
 }

@@ -1,5 +1,6 @@
 //! The single integration-test binary (STYLE §12): modules by subject.
 
+mod charts;
 mod cli;
 mod common;
 mod conservation;

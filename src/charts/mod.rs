@@ -1,0 +1,72 @@
+//! Charts of a run folder or a comparison, drawn only from the CSV tables of finished runs
+//! (never from `World`): `commune-sim run` draws them into the folder it is writing,
+//! `commune-sim plot` redraws them, `commune-sim compare` overlays several runs.
+//!
+//! [`series`] reads a run folder into typed series, [`figures`] says what each chart shows, and
+//! [`figure`] draws any chart to PNG and SVG with the embedded Noto Sans font, so no system
+//! fonts are needed and the bytes depend only on the data.
+
+pub mod figure;
+pub mod figures;
+pub mod series;
+
+use std::fs;
+use std::path::Path;
+use std::sync::Once;
+
+use anyhow::Context;
+
+pub use figure::Figure;
+pub use series::{Official, Run};
+
+/// Folder of the charts inside a run or comparison folder.
+pub const CHARTS_DIR: &str = "charts";
+
+static FONTS: Once = Once::new();
+
+/// Registers the embedded fonts under the family plotters uses (idempotent).
+pub fn register_fonts() {
+    FONTS.call_once(|| {
+        use plotters::style::{FontStyle, register_font};
+        for (style, bytes) in [
+            (FontStyle::Normal, ttf_noto_sans::REGULAR),
+            (FontStyle::Bold, ttf_noto_sans::BOLD),
+        ] {
+            if register_font("sans-serif", style, bytes).is_err() {
+                // The bytes are compiled in and known to parse; a test draws every chart.
+                debug_assert!(false, "embedded font does not parse");
+            }
+        }
+    });
+}
+
+/// A chart as drawn: its file stem, title and SVG text (for the report).
+pub struct Drawn {
+    pub name: &'static str,
+    pub title: String,
+    pub svg: String,
+}
+
+/// Draws every figure for `runs` into `dir/charts/` as PNG and SVG; returns them for the report.
+pub fn draw(dir: &Path, runs: &[Run]) -> anyhow::Result<Vec<Drawn>> {
+    register_fonts();
+    let charts = dir.join(CHARTS_DIR);
+    fs::create_dir_all(&charts)
+        .with_context(|| format!("failed to create {}", charts.display()))?;
+    let official = Official::load();
+    let mut drawn = Vec::new();
+    for fig in figures::all(runs, &official) {
+        let png = fig.png()?;
+        let path = charts.join(format!("{}.png", fig.name));
+        fs::write(&path, png).with_context(|| format!("failed to write {}", path.display()))?;
+        let svg = fig.svg()?;
+        let path = charts.join(format!("{}.svg", fig.name));
+        fs::write(&path, &svg).with_context(|| format!("failed to write {}", path.display()))?;
+        drawn.push(Drawn {
+            name: fig.name,
+            title: fig.title.clone(),
+            svg,
+        });
+    }
+    Ok(drawn)
+}
