@@ -8,7 +8,7 @@ use std::time::Instant;
 use anyhow::{Context, bail};
 
 use crate::charts::Run;
-use crate::cli::{Command, CompareArgs, RunArgs};
+use crate::cli::{CalibrateArgs, Command, CompareArgs, RunArgs};
 use crate::collect::Recorder;
 use crate::export::{self, Timing};
 use crate::report;
@@ -21,6 +21,7 @@ pub fn main(command: Command) -> anyhow::Result<()> {
     match command {
         Command::Run(args) => run(&args).map(|_| ()),
         Command::Compare(args) => compare(&args).map(|_| ()),
+        Command::Calibrate(args) => calibrate(&args),
         Command::Plot { run_dir } => {
             plot(&run_dir)?;
             println!("redrew {}", run_dir.display());
@@ -117,6 +118,123 @@ pub fn run(args: &RunArgs) -> anyhow::Result<PathBuf> {
         print_summary(&s, &sim.world, &sim.recorder, &out, total);
     }
     Ok(out)
+}
+
+/// `commune-sim calibrate`: fits [`crate::calibrate::FREE`] to the official series, writes
+/// `fitted.toml` and `fit.csv`, and with `--write` puts the values into the scenario file.
+fn calibrate(args: &CalibrateArgs) -> anyhow::Result<()> {
+    use crate::calibrate::{self as cal, FREE};
+    use crate::collect::fit::Series;
+    let s = scenario::load(&args.scenario)?;
+    let def = PARAMS
+        .iter()
+        .find(|d| d.key() == "population.scale")
+        .expect("scale is defined");
+    if !(args.scale.is_finite() && def.min <= args.scale && args.scale <= def.max) {
+        bail!(
+            "--scale must be a number from {} to {}, got {}",
+            def.min,
+            def.max,
+            args.scale
+        );
+    }
+    if args.evaluations < FREE.len() + 2 {
+        bail!(
+            "--evaluations must be at least {} (one simplex)",
+            FREE.len() + 2
+        );
+    }
+    let targets = match &args.targets {
+        Some(path) => Series::parse(
+            &fs::read_to_string(path)
+                .with_context(|| format!("failed to read targets {}", path.display()))?,
+        ),
+        None => Series::compiled(),
+    };
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("output").join(format!("calibration-{}", s.name)));
+    fs::create_dir_all(&out).with_context(|| format!("failed to create {}", out.display()))?;
+    let command = format!(
+        "commune-sim calibrate {} --scale {} --evaluations {}{}",
+        args.scenario.display(),
+        args.scale,
+        args.evaluations,
+        args.targets
+            .as_ref()
+            .map(|t| format!(" --targets {}", t.display()))
+            .unwrap_or_default()
+    );
+    let started = Instant::now();
+    let opts = cal::Options {
+        scale: args.scale,
+        evaluations: args.evaluations,
+        targets,
+    };
+    let quiet = args.quiet;
+    let fitted = cal::calibrate(&s, &opts, |n, best, _| {
+        if !quiet && (n % 25 == 0 || n == 1) {
+            eprintln!(
+                "  {n:4} runs, best objective {best:.5}, {:.0} s",
+                started.elapsed().as_secs_f64()
+            );
+        }
+    });
+    let mut text = format!(
+        "# Fitted by `{command}`\n# objective {:.6} after {} runs; targets and weights: collect/fit.rs\n",
+        fitted.objective, fitted.evaluations
+    );
+    for ((key, value), free) in fitted.values.iter().zip(FREE) {
+        text.push_str(&format!(
+            "{key} = {value}  # searched {}..{}: {}\n",
+            free.lo, free.hi, free.why
+        ));
+    }
+    fs::write(out.join("fitted.toml"), &text)
+        .with_context(|| format!("failed to write {}", out.display()))?;
+    let mut w = csv::Writer::from_path(out.join("fit.csv"))
+        .with_context(|| format!("failed to write {}", out.display()))?;
+    for r in &fitted.fit {
+        w.serialize(r)?;
+    }
+    w.flush()?;
+    if args.write {
+        let rounded: Vec<(&str, f64)> = fitted.values.iter().map(|(k, v)| (*k, *v)).collect();
+        cal::write_into(&args.scenario, &rounded, &command)?;
+    }
+    if !quiet {
+        println!(
+            "objective {:.5} after {} runs ({:.0} s)",
+            fitted.objective,
+            fitted.evaluations,
+            started.elapsed().as_secs_f64()
+        );
+        for (key, value) in &fitted.values {
+            println!("  {key} = {value:.4}");
+        }
+        println!("  year  series              model   official  error");
+        for r in &fitted.fit {
+            println!(
+                "  {}  {:18} {:9.3} {:9.3} {:+6.1}%",
+                r.year,
+                r.series,
+                r.model,
+                r.official,
+                100.0 * r.error
+            );
+        }
+        println!(
+            "wrote {}{}",
+            out.display(),
+            if args.write {
+                format!(" and {}", args.scenario.display())
+            } else {
+                String::new()
+            }
+        );
+    }
+    Ok(())
 }
 
 fn default_threads() -> usize {

@@ -153,16 +153,18 @@ fn to_z(x: &[f64]) -> Vec<f64> {
         .collect()
 }
 
-/// Fits [`FREE`] starting from the scenario's values. `progress(evaluation, best, current)`
+/// Fits [`FREE`], starting from their documented defaults. `progress(evaluation, best, current)`
 /// is called after each model run.
 pub fn calibrate(
     base: &Scenario,
     opts: &Options,
     mut progress: impl FnMut(usize, f64, f64),
 ) -> Fitted {
+    // Always from the documented defaults, not from values an earlier fit wrote into the
+    // scenario: the same command then gives the same values, however often it is run.
     let start: Vec<f64> = FREE
         .iter()
-        .map(|f| current(base, f.key).clamp(f.lo, f.hi))
+        .map(|f| default_of(f.key).clamp(f.lo, f.hi))
         .collect();
     let mut evaluations = 0usize;
     let mut best = (f64::INFINITY, Vec::new(), Vec::new());
@@ -187,17 +189,12 @@ pub fn calibrate(
     }
 }
 
-/// The current value of a Number parameter of `s`.
-fn current(s: &Scenario, key: &str) -> f64 {
-    let values = s.params.values();
+/// The documented default of a Number parameter.
+fn default_of(key: &str) -> f64 {
     PARAMS
         .iter()
-        .zip(values)
-        .find(|(d, _)| d.key() == key)
-        .and_then(|(_, v)| match v {
-            crate::scenario::ParamValue::Number(x) => Some(x),
-            _ => None,
-        })
+        .find(|d| d.key() == key)
+        .and_then(|d| d.default.parse().ok())
         .unwrap_or(0.0)
 }
 
@@ -308,12 +305,19 @@ pub fn write_into(path: &Path, values: &[(&str, f64)], command: &str) -> anyhow:
                 }
             }
             None => {
-                // A new section goes before the first [[events]] so it stays a plain table.
-                let at = lines
+                // A new section goes before the first [[events]] (and the comments that
+                // introduce it), so it stays a plain table.
+                let mut at = lines
                     .iter()
                     .position(|l| l.trim() == "[[events]]")
                     .unwrap_or(lines.len());
-                lines.splice(at..at, [header, line, String::new()]);
+                while at > 0
+                    && (lines[at - 1].trim().is_empty()
+                        || lines[at - 1].trim_start().starts_with('#'))
+                {
+                    at -= 1;
+                }
+                lines.splice(at..at, [String::new(), header, line]);
             }
         }
     }
@@ -327,14 +331,9 @@ pub fn write_into(path: &Path, values: &[(&str, f64)], command: &str) -> anyhow:
     Ok(())
 }
 
-/// A fitted value with four significant digits.
+/// A fitted value with four decimals (enough for parameters of order 0.01–20).
 fn format_value(x: f64) -> String {
-    let digits = if x == 0.0 {
-        0
-    } else {
-        (3 - x.abs().log10().floor() as i32).max(0) as usize
-    };
-    format!("{x:.digits$}")
+    format!("{x:.4}")
 }
 
 #[cfg(test)]
@@ -390,7 +389,7 @@ mod tests {
         .unwrap();
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(
-            text.contains("gamma = 5.123 # fitted by `commune-sim calibrate s.toml`"),
+            text.contains("gamma = 5.1235 # fitted by `commune-sim calibrate s.toml`"),
             "{text}"
         );
         assert!(
@@ -398,7 +397,7 @@ mod tests {
             "{text}"
         );
         let s = crate::scenario::load(&path).unwrap();
-        assert_eq!(s.params.demography.gamma, 5.123);
+        assert_eq!(s.params.demography.gamma, 5.1235);
         assert_eq!(s.params.nutrition.adaptation, 0.2);
     }
 }

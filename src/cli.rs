@@ -68,6 +68,29 @@ enum Sub {
         #[arg(long, short)]
         quiet: bool,
     },
+    /// Fit the judgement parameters to the official national series (MODEL §7)
+    Calibrate {
+        /// Scenario file (TOML) to fit, normally scenarios/historical.toml
+        scenario: PathBuf,
+        /// Official series [default: data/history/national.csv, as compiled in]
+        #[arg(long)]
+        targets: Option<PathBuf>,
+        /// Share of the communes simulated in each evaluation
+        #[arg(long, default_value_t = 0.01)]
+        scale: f64,
+        /// Most model runs to spend
+        #[arg(long, default_value_t = 600)]
+        evaluations: usize,
+        /// Folder for fitted.toml and fit.csv [default: output/calibration-<name>]
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Write the fitted values into the scenario file, each with a comment naming this command
+        #[arg(long)]
+        write: bool,
+        /// Print nothing but errors
+        #[arg(long, short)]
+        quiet: bool,
+    },
     /// Redraw the charts and report.html of a run (or comparison) folder from its CSV tables
     Plot {
         /// Run folder written by `commune-sim run` or `compare`
@@ -82,6 +105,19 @@ pub enum Command {
     Check { scenario: PathBuf },
     Compare(CompareArgs),
     Plot { run_dir: PathBuf },
+    Calibrate(CalibrateArgs),
+}
+
+/// Arguments of `calibrate`.
+#[derive(Debug, Clone)]
+pub struct CalibrateArgs {
+    pub scenario: PathBuf,
+    pub targets: Option<PathBuf>,
+    pub scale: f64,
+    pub evaluations: usize,
+    pub out: Option<PathBuf>,
+    pub write: bool,
+    pub quiet: bool,
 }
 
 /// Arguments of `compare`.
@@ -141,5 +177,22 @@ pub fn parse() -> Command {
             quiet,
         }),
         Sub::Plot { run_dir } => Command::Plot { run_dir },
+        Sub::Calibrate {
+            scenario,
+            targets,
+            scale,
+            evaluations,
+            out,
+            write,
+            quiet,
+        } => Command::Calibrate(CalibrateArgs {
+            scenario,
+            targets,
+            scale,
+            evaluations,
+            out,
+            write,
+            quiet,
+        }),
     }
 }

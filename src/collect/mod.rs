@@ -62,7 +62,7 @@ impl YearSum {
         self.eaten += c.eaten_kg as f64;
         self.births += c.births;
         self.deaths += c.deaths;
-        self.below += c.below_subsistence;
+        self.below += c.below_subsistence_thirds as f64 / 3.0;
         self.labour_supply += c.labour_supply;
         self.labour_farm += c.labour_farm;
         self.iron += c.iron_kg;
@@ -204,7 +204,7 @@ impl Recorder {
             central_stock_mt: r6(ce.central_stock_kg / KG_PER_MT),
             rural_grain_per_capita_kg_day: r6(ratio(m.eaten_kg as f64, rural * days)),
             mean_reserve: r6(ratio(m.reserve_sum, rural)),
-            people_below_subsistence: m.below_subsistence.round(),
+            people_below_subsistence: (m.below_subsistence_thirds as f64 / 3.0).round(),
             people_in_canteens: m.in_canteens,
             labour_farm_share: r6(ratio(m.labour_farm, labour)),
             labour_steel_share: r6(ratio(m.labour_steel, labour)),

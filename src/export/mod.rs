@@ -14,11 +14,12 @@ use anyhow::{Context, bail};
 use serde::Serialize;
 
 use crate::collect::Recorder;
+use crate::collect::fit;
 use crate::scenario::Scenario;
 use crate::world::World;
 
 /// The files every run folder holds.
-pub const RUN_FILES: [&str; 7] = [
+pub const RUN_FILES: [&str; 9] = [
     "manifest.toml",
     "scenario.toml",
     "timing.toml",
@@ -26,6 +27,8 @@ pub const RUN_FILES: [&str; 7] = [
     "national_yearly.csv",
     "provinces_yearly.csv",
     "communes_yearly.csv",
+    "fit.csv",
+    "report.html",
 ];
 
 /// How the run went, recorded apart from the results.
@@ -108,11 +111,17 @@ fn write_files(
     write_csv(&dir.join("national_yearly.csv"), &rec.yearly)?;
     write_csv(&dir.join("provinces_yearly.csv"), &rec.provinces)?;
     write_csv(&dir.join("communes_yearly.csv"), &rec.communes)?;
+    let fit = fit::table(
+        &rec.yearly,
+        world.centre.people_share,
+        &fit::Series::compiled(),
+    );
+    write_csv(&dir.join("fit.csv"), &fit)?;
     let resolved = scenario.to_toml();
     write_text(&dir.join("scenario.toml"), &resolved)?;
     write_text(
         &dir.join("manifest.toml"),
-        &manifest(scenario, world, &resolved)?,
+        &manifest(scenario, world, &resolved, &fit)?,
     )?;
     let timing = format!(
         "# How long the run took. The only file of a run folder that differs between identical runs.\n\
@@ -124,7 +133,12 @@ fn write_files(
 }
 
 /// The manifest: program, version, seed, the world's size, and the resolved scenario.
-fn manifest(scenario: &Scenario, world: &World, resolved: &str) -> anyhow::Result<String> {
+fn manifest(
+    scenario: &Scenario,
+    world: &World,
+    resolved: &str,
+    fit: &[fit::FitRow],
+) -> anyhow::Result<String> {
     let scenario_table: toml::Table = resolved
         .parse()
         .context("failed to read back the resolved scenario")?;
@@ -159,7 +173,29 @@ fn manifest(scenario: &Scenario, world: &World, resolved: &str) -> anyhow::Resul
         "files",
         toml::Value::Array(RUN_FILES.iter().map(|f| toml::Value::from(*f)).collect()),
     );
+    // The fit to the official record (MODEL §7): the objective and every compared value.
+    let mut fit_table = toml::Table::new();
+    let objective = (fit::objective(fit) * 1e6).round() / 1e6;
+    fit_table.insert("objective".into(), objective.into());
+    fit_table.insert("table".into(), "fit.csv".into());
+    fit_table.insert(
+        "rows".into(),
+        toml::Value::Array(
+            fit.iter()
+                .map(|r| {
+                    let mut t = toml::Table::new();
+                    t.insert("series".into(), r.series.clone().into());
+                    t.insert("year".into(), toml::Value::Integer(i64::from(r.year)));
+                    t.insert("model".into(), r.model.into());
+                    t.insert("official".into(), r.official.into());
+                    t.insert("error".into(), r.error.into());
+                    toml::Value::Table(t)
+                })
+                .collect(),
+        ),
+    );
     let mut top = toml::Table::new();
+    top.insert("fit".into(), toml::Value::Table(fit_table));
     top.insert("run".into(), toml::Value::Table(run));
     top.insert("scenario".into(), toml::Value::Table(scenario_table));
     let body = toml::to_string(&top).context("failed to write the manifest")?;

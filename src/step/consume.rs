@@ -15,8 +15,8 @@ use crate::step::harvest::{add, kg, kg32};
 use crate::step::procure::adult_equivalents;
 use crate::world::{ADULT_EQUIVALENT, MessMode, N_AGE, TeamsMut, WORKING};
 
-/// Standard normal quantiles at the middle of the three terciles: intake multipliers are
-/// `1 + z·cv`, which gives the three points a coefficient of variation of `cv`.
+/// Offsets of three equally likely intake levels, ±√1.5 and 0: intake multipliers
+/// `1 + z·cv` then have mean 1 and coefficient of variation exactly `cv`.
 pub const TERCILE_Z: [f32; 3] = [-1.224_744_9, 0.0, 1.224_744_9];
 
 /// What each age group of a team took in this month, per adult equivalent.
@@ -50,8 +50,14 @@ pub fn eat(
     // Regime.
     let covered = f64::from(t.canteen_rank[i]) < k.canteen_coverage;
     match (covered, t.mess[i]) {
+        // A canteen that opens for the first time starts with free supply; one re-imposed
+        // after closing (as in November 1959) rations from the start.
         (true, MessMode::Household | MessMode::Dissolved) => {
-            t.mess[i] = MessMode::Free;
+            t.mess[i] = if t.mess[i] == MessMode::Household {
+                MessMode::Free
+            } else {
+                MessMode::Rationed
+            };
             t.canteen_months[i] = 0;
             // Household stocks (and cookware) go to the canteen.
             let h = u64::from(t.hidden_kg[i]);
@@ -84,24 +90,29 @@ pub fn eat(
     // cheap; u64's are a branchy sequence on baseline x86-64.
     let stock = t.grain_kg[i];
     let hidden = t.hidden_kg[i];
+    // Rations are in kg per adult equivalent per day; `month` converts them to the team's kg
+    // this month and `per_kg` back (one division per team).
+    let month = ae * days;
+    let per_kg = if month > 0.0 { 1.0 / month } else { 0.0 };
+    let spread = days / horizon;
     let (c, drawn_from_hidden, drawn) = if ae <= 0.0 {
         (0.0, 0, 0)
     } else {
         match t.mess[i] {
             MessMode::Household | MessMode::Dissolved => {
-                let c = ration.min((g + f64::from(hidden) + expected) / (ae * horizon));
-                let eat = kg32(c * ae * days).min(stock.saturating_add(hidden));
+                let eat = kg32((ration * month).min((g + f64::from(hidden) + expected) * spread))
+                    .min(stock.saturating_add(hidden));
                 let from_hidden = eat.min(hidden);
-                (f64::from(eat) / (ae * days), from_hidden, eat - from_hidden)
+                (f64::from(eat) * per_kg, from_hidden, eat - from_hidden)
             }
             MessMode::Free => {
-                let want = ration * (1.0 + m.overconsumption) * ae * days / (1.0 - m.waste);
+                let want = ration * (1.0 + m.overconsumption) * month / (1.0 - m.waste);
                 let drawn = kg32(want).min(stock);
-                (f64::from(drawn) * (1.0 - m.waste) / (ae * days), 0, drawn)
+                (f64::from(drawn) * (1.0 - m.waste) * per_kg, 0, drawn)
             }
             MessMode::Rationed => {
-                let c = ration.min((1.0 - m.waste) * (g + expected) / (ae * horizon));
-                let drawn = kg32(c * ae * days / (1.0 - m.waste)).min(stock);
+                let c = ration.min((1.0 - m.waste) * (g + expected) * spread * per_kg);
+                let drawn = kg32(c * month / (1.0 - m.waste)).min(stock);
                 // Non-workers get ξ of a worker's ration; the total is unchanged.
                 let (mut w, mut r) = (0.0f64, 0.0f64);
                 for a in 0..N_AGE {
@@ -117,14 +128,14 @@ pub fn eat(
                             worker * m.nonworker_ration as f32
                         };
                 }
-                (f64::from(drawn) * (1.0 - m.waste) / (ae * days), 0, drawn)
+                (f64::from(drawn) * (1.0 - m.waste) * per_kg, 0, drawn)
             }
         }
     };
     t.hidden_kg[i] -= drawn_from_hidden;
     t.grain_kg[i] -= drawn;
     let total = drawn + drawn_from_hidden;
-    let eaten = kg32(c * ae * days).min(total);
+    let eaten = kg32(c * month).min(total);
     out.eaten_kg += u64::from(eaten);
     out.waste_kg += u64::from(total - eaten);
 
@@ -149,7 +160,7 @@ pub fn eat(
         let below = limits.iter().filter(|&&l| kcal[a] < l).count() as u32;
         below_thirds += pop[a] * below;
     }
-    out.below_subsistence += f64::from(below_thirds) / 3.0;
+    out.below_subsistence_thirds += u64::from(below_thirds);
 
     // Resale request for next month: a share ρ of the gap between need until October and what
     // the team holds and still expects from the summer harvest (§4.6).

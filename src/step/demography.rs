@@ -52,7 +52,13 @@ pub fn update(
         reserve[a] = limit(res + change, 0.0, 1.0);
     }
     for a in 0..N_AGE {
-        efficiency[a] = curves.efficiency.at(reserve[a]);
+        // The tables are exact at Res = 1 (h = 1, no famine hazard): skip the lookups for the
+        // well fed, who are most teams in most months.
+        efficiency[a] = if reserve[a] == 1.0 {
+            1.0
+        } else {
+            curves.efficiency.at(reserve[a])
+        };
     }
     t.reserve[i] = reserve;
     t.efficiency[i] = efficiency;
@@ -87,9 +93,13 @@ pub fn update(
             continue;
         }
         let base = ctx.death_base[a];
-        let (famine, critical) = hazard_curve.at(reserve[a]);
-        let v = b.vulnerability[a];
-        let hazard = (base * (1.0 + v * famine) + v * b.h_crit * critical).min(1.0);
+        let hazard = if reserve[a] == 1.0 {
+            base
+        } else {
+            let (famine, critical) = hazard_curve.at(reserve[a]);
+            let v = b.vulnerability[a];
+            (base * (1.0 + v * famine) + v * b.h_crit * critical).min(1.0)
+        };
         let expected = people as f32 * hazard + carry[a];
         // `expected` is non-negative, so truncation is the floor (via i32: one instruction).
         let dead = (expected as i32 as u32).min(people);

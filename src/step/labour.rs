@@ -43,27 +43,19 @@ pub fn allocate(
     k: &Knobs,
     out: &mut CommuneMonth,
 ) -> f64 {
-    let l = &p.labour;
     let pop = t.pop[i];
     let eff = t.efficiency[i];
-    let lfp = [
-        0.0,
-        l.youth_participation,
-        l.male_participation,
-        k.female_participation,
-        l.elderly_participation,
-    ];
-    let mut supply = 0.0f64;
+    let mut supply = 0.0f32;
     for a in 0..N_AGE {
-        supply += f64::from(pop[a]) * lfp[a] * f64::from(eff[a]);
+        supply += pop[a] as f32 * k.labour_days[a] * eff[a];
     }
-    supply *= k.workdays;
+    let supply = f64::from(supply);
     let [steel, water, other] = ctx.drafts;
     let drafted = steel + water + other;
-    let people: f64 = pop.iter().map(|&n| f64::from(n)).sum();
     let in_canteen = matches!(t.mess[i], MessMode::Free | MessMode::Rationed);
     let mess = if in_canteen {
-        l.mess_staff * people * k.workdays
+        let people: u32 = pop.iter().sum();
+        p.labour.mess_staff * f64::from(people) * k.workdays
     } else {
         0.0
     };
@@ -75,18 +67,10 @@ pub fn allocate(
     out.labour_other += supply * other;
     out.labour_mess += supply.min(mess);
     out.labour_farm += farm;
-    let f = &p.furnaces;
     let steel_days = supply * steel;
-    out.iron_kg += steel_days
-        * (f.improvised_labour * f.improvised_kg_per_day
-            + f.traditional_labour * f.traditional_kg_per_day
-            + f.modern_labour * f.modern_kg_per_day);
-    out.iron_usable_kg += steel_days
-        * (f.improvised_labour * f.improvised_kg_per_day * f.improvised_usable
-            + f.traditional_labour * f.traditional_kg_per_day * f.traditional_usable
-            + f.modern_labour * f.modern_kg_per_day * f.modern_usable);
+    out.iron_kg += steel_days * k.iron_per_day;
+    out.iron_usable_kg += steel_days * k.usable_iron_per_day;
 
-    // Farm work is done again at the workers' mean efficiency (hungry workers are slower).
     let workers = pop[MEN] + pop[WOMEN];
     let work_eff = if workers == 0 {
         1.0

@@ -82,6 +82,13 @@ pub struct Knobs {
     pub summer_expectation: f64,
     /// Tabulated functions of the reserve.
     pub curves: curve::Curves,
+    /// Labour-days a person of each age group offers this month at full strength
+    /// (participation × workdays).
+    pub labour_days: [f32; N_AGE],
+    /// Pig iron made per steel-campaign labour-day, and its usable part, over the furnace mix
+    /// (§4.8), kg.
+    pub iron_per_day: f64,
+    pub usable_iron_per_day: f64,
 }
 
 impl Knobs {
@@ -147,6 +154,30 @@ impl Knobs {
                     * (1.0 - p.procurement.rate.at(month))
             },
             curves: curve::Curves::new(p),
+            labour_days: {
+                let l = &p.labour;
+                let lfp = [
+                    0.0,
+                    l.youth_participation,
+                    l.male_participation,
+                    l.female_participation.at(month),
+                    l.elderly_participation,
+                ];
+                let days = l.workdays.at(month);
+                lfp.map(|x| (x * days) as f32)
+            },
+            iron_per_day: {
+                let f = &p.furnaces;
+                f.improvised_labour * f.improvised_kg_per_day
+                    + f.traditional_labour * f.traditional_kg_per_day
+                    + f.modern_labour * f.modern_kg_per_day
+            },
+            usable_iron_per_day: {
+                let f = &p.furnaces;
+                f.improvised_labour * f.improvised_kg_per_day * f.improvised_usable
+                    + f.traditional_labour * f.traditional_kg_per_day * f.traditional_usable
+                    + f.modern_labour * f.modern_kg_per_day * f.modern_usable
+            },
         }
     }
 }
@@ -310,8 +341,9 @@ pub struct CommuneMonth {
     pub deaths: u64,
     /// People moved to cities (negative: returned), persons.
     pub migrants: i64,
-    /// People whose intake was below subsistence this month.
-    pub below_subsistence: f64,
+    /// People whose intake was below subsistence this month, in thirds of a person (each age
+    /// group is three intake terciles): divide by 3 for people.
+    pub below_subsistence_thirds: u64,
     pub in_canteens: u64,
     /// Labour-days: supply, and its use.
     pub labour_supply: f64,
@@ -356,7 +388,7 @@ impl std::ops::AddAssign<&CommuneMonth> for CommuneMonth {
         self.births += c.births;
         self.deaths += c.deaths;
         self.migrants += c.migrants;
-        self.below_subsistence += c.below_subsistence;
+        self.below_subsistence_thirds += c.below_subsistence_thirds;
         self.in_canteens += c.in_canteens;
         self.labour_supply += c.labour_supply;
         self.labour_steel += c.labour_steel;

@@ -65,7 +65,7 @@ fn a_household_with_enough_grain_eats_the_normal_ration_and_keeps_its_reserve() 
     );
     assert_eq!(out.waste_kg, 0);
     assert!(intake.kcal.iter().all(|&k| k > 2400.0), "{:?}", intake.kcal);
-    assert_eq!(out.below_subsistence, 0.0);
+    assert_eq!(out.below_subsistence_thirds, 0);
     with_view(&mut t, |v| {
         demography::update(v, 0, &intake, &ctx(&p, &k), &p, &k, &mut out)
     });
@@ -83,7 +83,7 @@ fn a_household_short_of_grain_spreads_it_to_october_and_goes_hungry() {
     let ae = procure::adult_equivalents(&t.pop[0]);
     let per_day = 15_000.0 / (ae * k.days_to_october);
     assert!((out.eaten_kg as f64 - per_day * ae * 30.0).abs() <= 1.0);
-    assert!(out.below_subsistence > 0.0);
+    assert!(out.below_subsistence_thirds > 0);
     let c = ctx(&p, &k);
     with_view(&mut t, |v| {
         demography::update(v, 0, &intake, &c, &p, &k, &mut out)

@@ -33,6 +33,11 @@ pub fn build(scenario: &Scenario) -> World {
     let mut draws = (0..n_total as u32).map(|c| draw_commune(c, scenario));
 
     let mut w = World::default();
+    // Room for the expected number of teams and brigades, so the columns grow without copying.
+    let expected_brigades = (n_total as f64 * p.population.brigades_per_commune * 1.1) as usize;
+    w.teams
+        .reserve((expected_brigades as f64 * p.population.teams_per_brigade) as usize);
+    w.brigades.reserve(expected_brigades);
     w.hierarchy.brigade_offsets.push(0);
     w.hierarchy.team_offsets.push(0);
     w.hierarchy.commune_team_offsets.push(0);
@@ -380,23 +385,24 @@ pub fn allocate(total: usize, weights: &[f64]) -> Vec<usize> {
     out
 }
 
-/// Splits `n` people into groups by shares, exactly (largest remainder).
+/// Splits `n` people into groups by shares, exactly (largest remainder; ties go to the
+/// first group).
 pub fn split_by_shares(n: u32, shares: &[f64; N_AGE]) -> [u32; N_AGE] {
-    let exact: Vec<f64> = shares.iter().map(|s| f64::from(n) * s).collect();
-    let mut out = [0u32; N_AGE];
-    let mut given = 0;
-    for (o, e) in out.iter_mut().zip(&exact) {
-        *o = e.floor() as u32;
-        given += *o;
-    }
-    let mut order: Vec<usize> = (0..N_AGE).collect();
-    order.sort_by(|&a, &b| {
-        (exact[b] - exact[b].floor())
-            .total_cmp(&(exact[a] - exact[a].floor()))
-            .then(a.cmp(&b))
-    });
-    for &i in order.iter().take((n - given) as usize) {
-        out[i] += 1;
+    let exact: [f64; N_AGE] = shares.map(|s| f64::from(n) * s);
+    // Non-negative, so truncation is the floor.
+    let mut out: [u32; N_AGE] = exact.map(|e| e as u32);
+    let mut left = n - out.iter().sum::<u32>();
+    let mut frac: [f64; N_AGE] = std::array::from_fn(|a| exact[a] - f64::from(out[a]));
+    while left > 0 {
+        let mut best = 0;
+        for a in 1..N_AGE {
+            if frac[a] > frac[best] {
+                best = a;
+            }
+        }
+        out[best] += 1;
+        frac[best] = -1.0;
+        left -= 1;
     }
     out
 }

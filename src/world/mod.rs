@@ -58,6 +58,11 @@ macro_rules! columns {
                 self.len() == 0
             }
 
+            /// Makes room for `n` more rows.
+            pub fn reserve(&mut self, n: usize) {
+                $(self.$name.reserve(n);)*
+            }
+
             /// Appends `n` rows of default values.
             pub fn grow(&mut self, n: usize) {
                 $(self.$name.resize(self.$name.len() + n, Default::default());)*

@@ -206,3 +206,46 @@ fn bad_input_gives_one_error_and_a_failing_exit() {
     assert_eq!(scale.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&scale.stderr).contains("--scale must be"));
 }
+
+#[test]
+fn calibrate_writes_fitted_values_and_updates_the_scenario() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = crate::common::root();
+    let scen = tmp.path().join("historical.toml");
+    fs::copy(root.join("scenarios/historical.toml"), &scen).unwrap();
+    let out = tmp.path().join("cal");
+    let n = (commune_sim::calibrate::FREE.len() + 2).to_string();
+    let o = commune_sim(&[
+        "calibrate",
+        arg(&scen),
+        "--scale",
+        SMALL_SCALE,
+        "--evaluations",
+        &n,
+        "--out",
+        arg(&out),
+        "--write",
+        "-q",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let fitted = fs::read_to_string(out.join("fitted.toml")).unwrap();
+    assert!(fitted.contains("demography.gamma = "), "{fitted}");
+    let fit = fs::read_to_string(out.join("fit.csv")).unwrap();
+    assert!(
+        fit.starts_with("series,unit,year,model,official,error,weight"),
+        "{fit}"
+    );
+    // Every free parameter is now in the scenario with a comment naming the command.
+    let text = fs::read_to_string(&scen).unwrap();
+    let marked = text
+        .lines()
+        .filter(|l| l.contains("# fitted by `commune-sim calibrate"))
+        .count();
+    assert_eq!(marked, commune_sim::calibrate::FREE.len(), "{text}");
+    let check = commune_sim(&["check", arg(&scen)]);
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+}
