@@ -494,10 +494,11 @@ impl Ctx<'_> {
 
     fn iron(&self) -> Figure {
         let notes = vec![
-            "Labour-days per usable tonne cannot be derived from the CSV tables (they hold labour shares, not labour-days): only reported and usable iron are shown.".into(),
+            "Reported: all pig iron the furnaces made; usable: the part fit for use, by furnace type (improvised, traditional, small modern).".into(),
             self.scale_note(),
         ];
         let mut series = Vec::new();
+        let mut cost = Vec::new();
         for (i, r) in self.runs.iter().enumerate() {
             let (cr, cu) = if self.single() {
                 (colour(1), colour(0))
@@ -525,9 +526,31 @@ impl Ctx<'_> {
                 },
                 points: self.yearly(r, |y| y.pig_iron_usable_mt, true, 1.0),
             });
+            cost.push(Series {
+                label: format!("{prefix}labour-days per usable tonne"),
+                colour: if self.single() { colour(2) } else { colour(i) },
+                kind: Kind::LineMarked(Marker::Circle),
+                // Only campaign years have a cost; others would read as a free tonne.
+                points: self
+                    .yearly(r, |y| y.labour_days_per_usable_t, false, 1.0)
+                    .into_iter()
+                    .filter(|(_, v)| *v > 0.0)
+                    .collect(),
+            });
         }
+        let cost_panel = Panel {
+            title: "Labour-days per usable tonne".into(),
+            x_label: "year".into(),
+            y_label: "labour-days per tonne".into(),
+            plot: Plot::Xy {
+                series: cost,
+                x: TimeAxis::Years,
+                y_zero: true,
+                nested: !self.single(),
+            },
+        };
         let panel = Panel {
-            title: String::new(),
+            title: "Pig iron made".into(),
             x_label: "year".into(),
             y_label: format!("Mt pig iron per year ({NAT})"),
             plot: Plot::Xy {
@@ -539,9 +562,9 @@ impl Ctx<'_> {
         };
         self.figure(
             "iron",
-            "Iron: pig iron reported and usable",
+            "Iron: pig iron reported and usable, and what it cost",
             notes,
-            vec![panel],
+            vec![panel, cost_panel],
             Layout::Row,
         )
     }

@@ -59,6 +59,9 @@ pub struct YearRow {
     pub excess_deaths: f64,
     pub pig_iron_reported_mt: f64,
     pub pig_iron_usable_mt: f64,
+    /// Steel-campaign labour-days per tonne of usable iron (0 in years without a campaign).
+    #[serde(default)]
+    pub labour_days_per_usable_t: f64,
 }
 
 /// One province and year of `provinces_yearly.csv`.

@@ -146,7 +146,7 @@ pub fn table(yearly: &[NationalYearRow], people_share: f64, series: &Series) -> 
                 unit: t.unit.to_string(),
                 year: r.year,
                 model: round(model),
-                official,
+                official: round(official),
                 error: round(if official != 0.0 {
                     model / official - 1.0
                 } else {

@@ -268,7 +268,12 @@ impl Recorder {
             pig_iron_reported_mt: r6(n.iron / KG_PER_MT),
             pig_iron_usable_mt: r6(n.iron_usable / KG_PER_MT),
             steel_labour_days_m: r6(n.labour_steel / 1e6),
-            labour_days_per_usable_t: r3(ratio(n.labour_steel, n.iron_usable / 1000.0)),
+            // Undefined (0) in years that made less than a tonne of usable iron.
+            labour_days_per_usable_t: if n.iron_usable >= 1000.0 {
+                r3(n.labour_steel / (n.iron_usable / 1000.0))
+            } else {
+                0.0
+            },
             purges: n.purges,
             exports_mt: r6(self.exports / KG_PER_MT),
             imports_mt: r6(self.imports / KG_PER_MT),

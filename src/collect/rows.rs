@@ -116,7 +116,7 @@ pub struct NationalYearRow {
     pub pig_iron_usable_mt: f64,
     /// Labour-days spent on the steel campaign, million.
     pub steel_labour_days_m: f64,
-    /// Labour-days spent per tonne of usable iron.
+    /// Labour-days spent per tonne of usable iron (0 when less than a tonne was made).
     pub labour_days_per_usable_t: f64,
     /// Commune cadres purged in the year.
     pub purges: u64,

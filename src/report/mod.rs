@@ -247,7 +247,7 @@ fn html(runs: &[Run], drawn: &[Drawn]) -> String {
         let _ = write!(h, " (from {lo:.1} to {hi:.1} million in that file)");
     }
     h.push_str(
-        ". The model is not calibrated yet: read its numbers as the behaviour of the mechanism, not as estimates.</p>\n",
+        ". Judgement parameters of the historical scenario are fitted to the national series by <code>commune-sim calibrate</code> (the fit table shows how well); where the fit misses, read the numbers as the behaviour of the mechanisms, not as estimates.</p>\n",
     );
 
     // Knobs.

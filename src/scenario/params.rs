@@ -424,7 +424,7 @@ define_params! {
         /// Wood (or coal equivalent) burnt per kg of pig iron.
         fuel_kg_per_kg: Number = 45.0, [0.0, 200.0], "kg/kg", "§4.8 [J] charcoal smelting, 30–60";
         /// Fuel within reach of a commune at the start, per person (forests, scrub, coal).
-        fuel_t_per_person: Number = 0.15, [0.0, 10.0], "t/person", "§4.8 [J]";
+        fuel_t_per_person: Number = 1.0, [0.0, 10.0], "t/person", "§4.8 [J] enough for the 1958 campaign in most communes, not for a second one in the zealous";
     }
 
     /// Water conservancy (§4.11).
