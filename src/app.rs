@@ -76,22 +76,82 @@ pub struct Simulated {
 
 /// Simulates `scenario` from its start to its end. Deterministic; never fails.
 pub fn simulate(scenario: &Scenario) -> Simulated {
+    match simulate_checked(scenario, false) {
+        Ok(sim) => sim,
+        Err(_) => unreachable!("no audit, no failure"),
+    }
+}
+
+/// Simulates `scenario`; with `audit`, checks every month (`audit::check`) and stops at the
+/// first broken invariant.
+pub fn simulate_checked(
+    scenario: &Scenario,
+    audit: bool,
+) -> Result<Simulated, crate::audit::AuditError> {
     let started = Instant::now();
     let mut world = world::build(scenario);
     let build_seconds = started.elapsed().as_secs_f64();
     let mut recorder = Recorder::new(&scenario.name, scenario.seed, &world);
     let mut month = scenario.start;
     while month <= scenario.end {
+        let stock_before = world.centre.stock_kg;
         let r = step::step(&mut world, &scenario.params, month, scenario.seed);
+        if audit {
+            crate::audit::check(&world, &r, stock_before)?;
+        }
         recorder.observe(&r, &world);
         month = month.plus(1);
     }
     recorder.finish(&world);
-    Simulated {
+    Ok(Simulated {
         world,
         recorder,
         build_seconds,
+    })
+}
+
+/// Bytes of memory a world of `teams` teams and `communes` communes takes while it runs
+/// (measured: about 180 bytes per team with the month's buffers, plus the commune tables).
+pub fn memory_estimate(teams: f64, communes: f64) -> f64 {
+    teams * 180.0 + communes * 8_000.0 + 64e6
+}
+
+/// Refuses, before anything is built, a world that would not fit in memory: the expected size
+/// from the scenario's `[population]`, against the memory available (`MemAvailable`, or
+/// `COMMUNE_SIM_MEMORY_LIMIT` bytes if set).
+pub fn check_memory(s: &Scenario) -> anyhow::Result<()> {
+    let p = &s.params.population;
+    let communes = (p.communes as f64 * p.scale).max(25.0);
+    let teams = communes * p.brigades_per_commune * p.teams_per_brigade;
+    let need = memory_estimate(teams, communes);
+    let available = std::env::var("COMMUNE_SIM_MEMORY_LIMIT")
+        .ok()
+        .and_then(|v| v.parse::<f64>().ok())
+        .or_else(available_memory);
+    if let Some(available) = available
+        && need > available
+    {
+        let per_scale = memory_estimate(teams / p.scale, communes / p.scale) - 64e6;
+        let fits = ((available - 64e6) / per_scale).max(0.0);
+        bail!(
+            "{} would need about {:.1} GiB for {:.1} million teams, but about {:.1} GiB is available; \
+             the largest scale that fits is about {:.3} (--scale, or [population] scale / communes)",
+            s.name,
+            need / 1073741824.0,
+            teams / 1e6,
+            available / 1073741824.0,
+            (fits * 0.9 * 1000.0).floor() / 1000.0
+        );
     }
+    Ok(())
+}
+
+/// `MemAvailable` from /proc/meminfo, in bytes (None where there is no such file).
+fn available_memory() -> Option<f64> {
+    let text = fs::read_to_string("/proc/meminfo").ok()?;
+    let line = text.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024.0)
 }
 
 /// `commune-sim run`: simulates the scenario and writes its run folder, which it returns.
@@ -105,15 +165,18 @@ pub fn run(args: &RunArgs) -> anyhow::Result<PathBuf> {
     if threads == 0 {
         bail!("--threads must be at least 1");
     }
+    // Refuse what cannot succeed before spending time on it.
+    export::check_destination(&out, args.force)?;
+    check_memory(&s)?;
     let started = Instant::now();
-    let sim = in_pool(threads, || simulate(&s))?;
+    let sim = in_pool(threads, || simulate_checked(&s, args.audit))??;
     let total = started.elapsed().as_secs_f64();
     let timing = Timing {
         threads,
         build_seconds: sim.build_seconds,
         simulate_seconds: total - sim.build_seconds,
     };
-    export::write_run(&out, &s, &sim.world, &sim.recorder, &timing)?;
+    export::write_run(&out, &s, &sim.world, &sim.recorder, &timing, args.force)?;
     if !args.quiet {
         print_summary(&s, &sim.world, &sim.recorder, &out, total);
     }
@@ -314,6 +377,9 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<PathBuf> {
             threads: args.threads,
             scale: args.scale,
             quiet: true,
+            // The comparison manages its own runs folder (reusing runs it can).
+            force: true,
+            audit: cfg!(debug_assertions),
         };
         let s = prepare(&run_args)?;
         let mut name = sanitise(&s.name);

@@ -38,6 +38,16 @@ enum Sub {
         /// Share of the national commune count to simulate (e.g. 0.01) [default: the scenario's]
         #[arg(long, allow_negative_numbers = true)]
         scale: Option<f64>,
+        /// Replace an earlier run in the output folder
+        #[arg(long)]
+        force: bool,
+        /// Check conservation and ranges every month, stopping at the first failure
+        /// [default: on in debug builds]
+        #[arg(long, overrides_with = "no_audit")]
+        audit: bool,
+        /// Skip the monthly checks even in a debug build
+        #[arg(long)]
+        no_audit: bool,
         /// Print nothing but errors
         #[arg(long, short)]
         quiet: bool,
@@ -140,6 +150,10 @@ pub struct RunArgs {
     pub threads: Option<usize>,
     pub scale: Option<f64>,
     pub quiet: bool,
+    /// Replace an earlier run in the output folder.
+    pub force: bool,
+    /// Check conservation and ranges every month.
+    pub audit: bool,
 }
 
 /// Parses the process arguments (clap prints help and usage errors itself).
@@ -151,6 +165,9 @@ pub fn parse() -> Command {
             seed,
             threads,
             scale,
+            force,
+            audit,
+            no_audit,
             quiet,
         } => Command::Run(RunArgs {
             scenario,
@@ -159,6 +176,8 @@ pub fn parse() -> Command {
             threads,
             scale,
             quiet,
+            force,
+            audit: audit || (cfg!(debug_assertions) && !no_audit),
         }),
         Sub::Check { scenario } => Command::Check { scenario },
         Sub::Compare {

@@ -8,6 +8,7 @@
 //! the CSV tables read back). [`app`] is the glue the CLI calls.
 
 pub mod app;
+pub mod audit;
 pub mod calibrate;
 pub mod charts;
 pub mod cli;

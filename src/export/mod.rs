@@ -38,26 +38,43 @@ pub struct Timing {
     pub simulate_seconds: f64,
 }
 
-/// Writes the run folder `dir`, replacing an earlier run there.
+/// Checks that a run may be written to `dir`: it does not exist, or it holds an earlier run and
+/// `force` is given. A folder that is not a run folder is never replaced.
+pub fn check_destination(dir: &Path, force: bool) -> anyhow::Result<()> {
+    if !dir.exists() {
+        return Ok(());
+    }
+    if !dir.join("manifest.toml").is_file() {
+        bail!(
+            "output folder {} exists and is not a commune-sim run folder; choose another --out or remove it",
+            dir.display()
+        );
+    }
+    if !force {
+        bail!(
+            "output folder {} already holds a run; add --force to replace it, or choose another --out",
+            dir.display()
+        );
+    }
+    Ok(())
+}
+
+/// Writes the run folder `dir` (replacing an earlier run there only with `force`).
 pub fn write_run(
     dir: &Path,
     scenario: &Scenario,
     world: &World,
     rec: &Recorder,
     timing: &Timing,
+    force: bool,
 ) -> anyhow::Result<()> {
+    check_destination(dir, force)?;
     let parent = dir
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     fs::create_dir_all(parent)
         .with_context(|| format!("failed to create output folder {}", parent.display()))?;
-    if dir.exists() && !dir.join("manifest.toml").is_file() {
-        bail!(
-            "output folder {} exists and is not a commune-sim run folder; choose another --out or remove it",
-            dir.display()
-        );
-    }
     let name = dir
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())

@@ -107,11 +107,11 @@ fn run_writes_a_complete_run_folder() {
 }
 
 #[test]
-fn a_second_run_replaces_the_first_and_leaves_no_partial_folder() {
+fn an_earlier_run_is_replaced_only_with_force_and_no_partial_folder_is_left() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("run");
-    for seed in ["1", "2"] {
-        let o = commune_sim(&[
+    let run = |seed: &str, force: bool| {
+        let mut args = vec![
             "run",
             "scenarios/tiny.toml",
             "--scale",
@@ -121,9 +121,28 @@ fn a_second_run_replaces_the_first_and_leaves_no_partial_folder() {
             "--seed",
             seed,
             "-q",
-        ]);
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    }
+        ];
+        if force {
+            args.push("--force");
+        }
+        commune_sim(&args)
+    };
+    let o = run("1", false);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let refused = run("2", false);
+    assert_eq!(refused.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        err.contains("already holds a run") && err.contains("--force"),
+        "{err}"
+    );
+    assert!(
+        fs::read_to_string(out.join("manifest.toml"))
+            .unwrap()
+            .contains("seed = 1")
+    );
+    let o = run("2", true);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(
         fs::read_to_string(out.join("manifest.toml"))
             .unwrap()
@@ -134,6 +153,86 @@ fn a_second_run_replaces_the_first_and_leaves_no_partial_folder() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     assert_eq!(names, vec!["run".to_string()], "leftovers: {names:?}");
+}
+
+#[test]
+fn a_killed_run_leaves_no_complete_looking_folder_and_the_earlier_run_intact() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("run");
+    let first = commune_sim(&[
+        "run",
+        "scenarios/tiny.toml",
+        "--scale",
+        SMALL_SCALE,
+        "--out",
+        arg(&out),
+        "-q",
+    ]);
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    let before = fs::read(out.join("national_yearly.csv")).unwrap();
+    // A bigger run into the same folder, killed while it simulates.
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_commune-sim"))
+        .args([
+            "run",
+            "scenarios/historical.toml",
+            "--scale",
+            "0.05",
+            "--out",
+            arg(&out),
+            "--force",
+            "--seed",
+            "9",
+            "-q",
+        ])
+        .current_dir(crate::common::root())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(400));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    // The earlier run is untouched; nothing else carries the run's name or a manifest.
+    assert_eq!(fs::read(out.join("national_yearly.csv")).unwrap(), before);
+    assert!(
+        fs::read_to_string(out.join("manifest.toml"))
+            .unwrap()
+            .contains("seed = 1")
+    );
+    for e in fs::read_dir(tmp.path()).unwrap() {
+        let e = e.unwrap();
+        let name = e.file_name().to_string_lossy().into_owned();
+        if name != "run" {
+            assert!(name.starts_with(".run.partial-"), "unexpected {name}");
+            assert!(
+                !e.path().join("manifest.toml").exists(),
+                "{name} looks complete"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_world_too_big_for_memory_is_refused_up_front() {
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_commune-sim"))
+        .args([
+            "run",
+            "scenarios/historical.toml",
+            "--out",
+            "/nonexistent/never-written",
+        ])
+        .env("COMMUNE_SIM_MEMORY_LIMIT", "100000000")
+        .current_dir(crate::common::root())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("GiB") && err.contains("largest scale that fits"),
+        "{err}"
+    );
 }
 
 #[test]
