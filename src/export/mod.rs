@@ -38,11 +38,18 @@ pub struct Timing {
     pub simulate_seconds: f64,
 }
 
-/// Checks that a run may be written to `dir`: it does not exist, or it holds an earlier run and
-/// `force` is given. A folder that is not a run folder is never replaced.
+/// Checks that a run may be written to `dir`: it does not exist (and its parent can be made),
+/// or it holds an earlier run and `force` is given. A folder that is not a run folder is never
+/// replaced.
 pub fn check_destination(dir: &Path, force: bool) -> anyhow::Result<()> {
     if !dir.exists() {
-        return Ok(());
+        // Make the parent now, so an impossible destination fails before the run, not after.
+        let parent = dir
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        return fs::create_dir_all(parent)
+            .with_context(|| format!("failed to create output folder {}", parent.display()));
     }
     if !dir.join("manifest.toml").is_file() {
         bail!(

@@ -348,3 +348,70 @@ fn calibrate_writes_fitted_values_and_updates_the_scenario() {
         String::from_utf8_lossy(&check.stderr)
     );
 }
+
+#[test]
+fn every_bundled_scenario_runs_briefly() {
+    let tmp = tempfile::tempdir().unwrap();
+    for entry in fs::read_dir(crate::common::root().join("scenarios")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "toml") {
+            continue;
+        }
+        let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+        let out = tmp.path().join(&name);
+        let o = commune_sim(&[
+            "run",
+            arg(&path),
+            "--scale",
+            SMALL_SCALE,
+            "--out",
+            arg(&out),
+            "--audit",
+            "-q",
+        ]);
+        assert!(
+            o.status.success(),
+            "{name}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        assert!(out.join("national_yearly.csv").is_file(), "{name}");
+    }
+}
+
+#[test]
+fn a_50_mb_scenario_file_is_refused_without_reading_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let big = tmp.path().join("big.toml");
+    fs::File::create(&big).unwrap().set_len(50 << 20).unwrap();
+    let o = commune_sim(&["check", arg(&big)]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.starts_with("error: ") && err.contains("larger than 1 MiB") && err.contains("big.toml"),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_output_folder_that_cannot_be_made_gives_a_clear_error_before_the_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("a-file");
+    fs::write(&file, "not a folder").unwrap();
+    let out = file.join("run");
+    let o = commune_sim(&[
+        "run",
+        "scenarios/tiny.toml",
+        "--scale",
+        SMALL_SCALE,
+        "--out",
+        arg(&out),
+        "-q",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.starts_with("error: ") && err.contains("a-file"),
+        "{err}"
+    );
+    assert_eq!(fs::read_to_string(&file).unwrap(), "not a folder");
+}
