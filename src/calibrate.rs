@@ -47,13 +47,25 @@ pub const FREE: &[Free] = &[
         key: "reporting.markup_commune",
         lo: 0.0,
         hi: 0.2,
-        why: "reported ÷ true output 1958–60",
+        why: "believed ÷ true output 1958–60",
     },
     Free {
         key: "reporting.markup_county",
         lo: 0.0,
         hi: 0.2,
-        why: "reported ÷ true output 1958–60",
+        why: "believed ÷ true output 1958–60",
+    },
+    Free {
+        key: "production.area_recovery",
+        lo: 0.1,
+        hi: 1.0,
+        why: "1961–62 output (grain land coming back)",
+    },
+    Free {
+        key: "demography.separation",
+        lo: 0.0,
+        hi: 1.0,
+        why: "birth rates 1958–60 (couples apart in the campaigns)",
     },
     Free {
         key: "procurement.floor_pressure",

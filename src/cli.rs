@@ -89,7 +89,7 @@ enum Sub {
         #[arg(long, default_value_t = 0.01)]
         scale: f64,
         /// Most model runs to spend
-        #[arg(long, default_value_t = 600)]
+        #[arg(long, default_value_t = 800)]
         evaluations: usize,
         /// Folder for fitted.toml and fit.csv [default: output/calibration-<name>]
         #[arg(long)]

@@ -2,7 +2,10 @@
 //! and for calibration.
 //!
 //! Targets come from `data/history/national.csv` (compiled in): grain output (1980s yearbook
-//! series), the reported ÷ true ratio (output claimed at the time ÷ the yearbook series),
+//! series), the believed ÷ true ratio (output claimed at the time ÷ the yearbook series: the
+//! claims — 375 Mt for 1958 at Wuchang, 270 Mt for 1959 after the Lushan revision, 150 Mt for
+//! 1960 — are the centre's figures, so they are compared with the planner's belief, the
+//! provinces' reports less the planner's discount ν),
 //! the procurement share of output, year-end population, and the registered crude birth and
 //! death rates. Registered death rates understate famine deaths (reconstructions are two to
 //! three times higher in the worst years): a model that fits them undercounts excess deaths.
@@ -67,10 +70,16 @@ const TARGETS: &[Target] = &[
         official: |s, y| s.get("grain_output_official_1980s_series", y),
     },
     Target {
-        name: "reported_to_true",
+        name: "believed_to_true",
         unit: "ratio",
         weight: 1.0,
-        model: |r, _| r.reported_to_true,
+        model: |r, _| {
+            if r.grain_output_mt > 0.0 {
+                r.grain_believed_mt / r.grain_output_mt
+            } else {
+                0.0
+            }
+        },
         official: |s, y| {
             let claimed = s
                 .get("grain_output_claimed_at_time", y)

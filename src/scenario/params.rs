@@ -339,6 +339,9 @@ define_params! {
         loss_curvature: Number = 1.5, [0.5, 4.0], "exponent", "§4.1 [J]";
         /// Sown-area cut per unit of planner over-belief, α_area.
         area_cut: Number = 0.1, [0.0, 0.5], "share per unit ratio", "§4.1 [J] 1.875x belief gives ~9%";
+        /// Share of the gap between the sown area and normal that closes each year once the cut
+        /// is lifted.
+        area_recovery: Number = 0.5, [0.0, 1.0], "share per year", "§4.1 [J; grain area 122–121 Mha in 1960–62 R]";
         /// Seed set aside at harvest, as a share of output.
         seed_share: Number = 0.06, [0.0, 0.2], "share", "§5 [J] A.9";
         /// Animal feed at harvest, as a share of output.
@@ -586,6 +589,9 @@ define_params! {
         summer_factor: Number = 0.9, [0.5, 2.0], "multiplier", "§4.10 [J]";
         /// θ_b: exponent of the women's reserve in conception.
         theta_b: Number = 3.0, [0.0, 10.0], "exponent", "§4.10 [J]";
+        /// Share of conceptions lost per unit of the workforce drafted away from home (couples
+        /// separated by the furnace and water-works campaigns).
+        separation: Number = 0.5, [0.0, 1.0], "share per unit draft", "§4.10 [J]";
         /// Share of conceptions postponed by hunger that are made up each month once women are
         /// fed again (times Res^θb): the 1962–63 rebound in births.
         catch_up: Number = 0.05, [0.0, 1.0], "share per month", "§4.10 [J] CBR rebound to 37‰ in 1962 [R]";

@@ -112,7 +112,7 @@ pub fn update(
     // Births, nine months after conception. Conceptions that hunger prevents are postponed,
     // and a share of them is made up each month in proportion to the women's condition.
     let fecundity = curves.fertility.at(reserve[WOMEN]);
-    let normal = pop[WOMEN] as f32 * ctx.fertility as f32;
+    let normal = pop[WOMEN] as f32 * ctx.fertility as f32 * ctx.together;
     let made_up = t.postponed[i] * d.catch_up as f32 * fecundity;
     t.postponed[i] += normal * (1.0 - fecundity) - made_up;
     let conceptions = normal * fecundity + made_up;

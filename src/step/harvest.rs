@@ -53,7 +53,12 @@ pub fn new_year(world: &mut World, p: &Params, k: &Knobs, seed: u64) {
     let believed: f64 =
         world.provinces.last_year_report_kg.iter().sum::<f64>() * (1.0 - k.planner_discount);
     let truth = world.centre.last_year_output_kg.max(1.0);
-    world.centre.area = (1.0 - p.production.area_cut * (believed / truth - 1.0).max(0.0)).max(0.5);
+    // Land taken out of grain comes back slowly (labour short, fields exhausted, cash crops):
+    // each year only a share `area_recovery` of the gap to normal closes.
+    let cut = (1.0 - p.production.area_cut * (believed / truth - 1.0).max(0.0)).max(0.5);
+    let previous = world.centre.area;
+    let recovered = previous + p.production.area_recovery * (1.0 - previous);
+    world.centre.area = cut.min(recovered);
 }
 
 /// Output of team `i`'s crop of season `s` at normal harvest losses, for its labour index

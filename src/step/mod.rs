@@ -468,6 +468,8 @@ pub struct CommuneCtx {
     pub death_base: [f32; N_AGE],
     /// Share of iron implements melted this month (§4.8).
     pub tool_melting: f32,
+    /// Conceptions relative to normal given the couples separated by the drafts.
+    pub together: f32,
 }
 
 /// Advances the world by one month. Infallible; deterministic for any thread count.
@@ -602,6 +604,7 @@ fn commune_contexts(
                 }),
                 death_base: std::array::from_fn(|a| (mortality * MORTALITY_PROFILE[a]) as f32),
                 tool_melting: (params.furnaces.tool_melting * drafts[0]) as f32,
+                together: (1.0 - d.separation * drafted).max(0.0) as f32,
             }
         })
         .collect()

@@ -37,6 +37,7 @@ fn ctx(p: &Params, k: &Knobs) -> CommuneCtx {
         pal: std::array::from_fn(|a| if WORKING[a] { p.nutrition.pal_work } else { p.nutrition.pal_rest } as f32),
         death_base: std::array::from_fn(|a| (death * MORTALITY_PROFILE[a]) as f32),
         tool_melting: 0.0,
+        together: 1.0,
     }
 }
 

@@ -5,4 +5,5 @@ mod cli;
 mod common;
 mod conservation;
 mod determinism;
+mod docs;
 mod scenario;

@@ -435,3 +435,30 @@ fn never_panics_on_truncated_or_mutated_input() {
         }
     }
 }
+
+#[test]
+fn every_bad_scenario_fails_the_binary_with_one_error_block_and_no_panic() {
+    let cases = cases();
+    assert!(cases.len() >= 40, "the corpus has {} cases", cases.len());
+    for case in cases {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, bytes) in &case.files {
+            let path = dir.path().join(name);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, bytes).unwrap();
+        }
+        let given = dir.path().join(case.files[0].0);
+        let o = crate::common::commune_sim(&["check", given.to_str().unwrap()]);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(1), "{}: {err}", case.what);
+        assert!(err.starts_with("error: "), "{}: {err}", case.what);
+        let blocks = err.lines().filter(|l| l.starts_with("error: ")).count();
+        assert_eq!(blocks, 1, "{}: one error block: {err}", case.what);
+        assert!(
+            !err.contains("panicked") && !err.contains("RUST_BACKTRACE"),
+            "{}: {err}",
+            case.what
+        );
+        assert!(o.stdout.is_empty(), "{}", case.what);
+    }
+}

@@ -1,0 +1,32 @@
+//! The documentation lists every parameter with the default the code uses, so the two cannot
+//! drift apart unnoticed.
+
+use commune_sim::scenario::{PARAMS, ParamKind};
+
+#[test]
+fn odd_lists_every_parameter_with_its_default() {
+    let odd = std::fs::read_to_string(crate::common::root().join("docs/ODD.md")).unwrap();
+    for def in PARAMS {
+        let key = def.key();
+        let row = odd
+            .lines()
+            .find(|l| l.starts_with(&format!("| `{key}` |")) && l.matches('|').count() >= 8)
+            .unwrap_or_else(|| panic!("docs/ODD.md has no row for {key}"));
+        let cells: Vec<&str> = row.split('|').map(str::trim).collect();
+        // | key | meaning | kind | default | range | unit | source |
+        let default = cells.get(4).copied().unwrap_or("");
+        let same = match def.kind {
+            ParamKind::Number | ParamKind::Schedule | ParamKind::Integer => {
+                let doc: Option<f64> = default.trim_matches('`').replace(',', "").parse().ok();
+                let code: Option<f64> = def.default.parse().ok();
+                doc.is_some() && doc == code
+            }
+            _ => default.trim_matches('`').trim_matches('"') == def.default,
+        };
+        assert!(
+            same,
+            "docs/ODD.md gives {key} the default {default:?}, the code {:?}",
+            def.default
+        );
+    }
+}
