@@ -41,16 +41,34 @@ pub struct Problem {
 }
 
 impl fmt::Display for Problem {
+    /// One line: control characters in the path, key or message (which can quote a file's
+    /// keys, strings and paths) are escaped as in Rust source, `\n` or `\u{1b}`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.path.display())?;
+        write!(f, "{}", Escaped(&self.path.display().to_string()))?;
         if let Some((line, column)) = self.position {
             write!(f, ":{line}:{column}")?;
         }
         if self.key.is_empty() {
-            write!(f, ": {}", self.message)
+            write!(f, ": {}", Escaped(&self.message))
         } else {
-            write!(f, ": {}: {}", self.key, self.message)
+            write!(f, ": {}: {}", Escaped(&self.key), Escaped(&self.message))
         }
+    }
+}
+
+/// Text with its control characters escaped, so that it stays on one line.
+pub struct Escaped<'a>(pub &'a str);
+
+impl fmt::Display for Escaped<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for c in self.0.chars() {
+            if c.is_control() {
+                write!(f, "{}", c.escape_debug())?;
+            } else {
+                write!(f, "{c}")?;
+            }
+        }
+        Ok(())
     }
 }
 
@@ -58,7 +76,7 @@ fn render(file: &std::path::Path, problems: &[Problem]) -> String {
     let n = problems.len();
     let mut out = format!(
         "scenario {} has {n} problem{}:",
-        file.display(),
+        Escaped(&file.display().to_string()),
         if n == 1 { "" } else { "s" }
     );
     for p in problems {
@@ -96,6 +114,23 @@ mod tests {
             "scenario scenarios/bad.toml has 2 problems:\n  \
              scenarios/bad.toml:5:1: reporting.inflaton: unknown key; did you mean `inflation`?\n  \
              scenarios/bad.toml: scenario file is empty"
+        );
+    }
+
+    #[test]
+    fn control_characters_are_escaped_to_keep_one_line_per_problem() {
+        let err = ScenarioError {
+            file: "s\n.toml".into(),
+            problems: vec![Problem {
+                path: "a\0.toml".into(),
+                position: Some((1, 2)),
+                key: "x\ny".into(),
+                message: "got `\u{1b}[2J` and \\ é".into(),
+            }],
+        };
+        assert_eq!(
+            err.to_string(),
+            "scenario s\\n.toml has 1 problem:\n  a\\0.toml:1:2: x\\ny: got `\\u{1b}[2J` and \\ é"
         );
     }
 }

@@ -51,7 +51,9 @@ impl Month {
     /// Parses `"YYYY-MM"` (four-digit year 1900–2100, two-digit month).
     pub fn parse(text: &str) -> Option<Month> {
         let bytes = text.as_bytes();
-        if bytes.len() != 7 || bytes[4] != b'-' || !text.is_ascii() {
+        // Digits only: `parse` alone would take a sign ("1959-+1").
+        let digits = |r: std::ops::Range<usize>| bytes[r].iter().all(u8::is_ascii_digit);
+        if bytes.len() != 7 || bytes[4] != b'-' || !digits(0..4) || !digits(5..7) {
             return None;
         }
         let year: u32 = text[..4].parse().ok()?;
@@ -121,7 +123,8 @@ mod tests {
         assert_eq!(m.to_string(), "1959-08");
         assert_eq!(m.plus(5).to_string(), "1960-01");
         for bad in [
-            "1959-8", "1959-13", "1959-00", "59-08", "1959/08", "abcd-ef", "1959-08 ",
+            "1959-8", "1959-13", "1959-00", "59-08", "1959/08", "abcd-ef", "1959-08 ", "1959-+1",
+            "+959-01",
         ] {
             assert_eq!(Month::parse(bad), None, "{bad}");
         }

@@ -77,13 +77,26 @@ impl Problems {
         let mut list = self.list;
         list.sort_by_key(|p| (p.file, p.offset));
         let mut out: Vec<Problem> = Vec::with_capacity(list.len());
+        // Offsets come sorted within each file: one cursor per file keeps this linear in the
+        // text, however many problems a file has.
+        let mut cursor: Option<(usize, LineCursor)> = None;
         for p in list {
             let source = sources.get(p.file);
+            let position = p.offset.map(|o| {
+                let text = source.map_or("", |s| s.text.as_str());
+                match &mut cursor {
+                    Some((file, c)) if *file == p.file => c.advance(text, o),
+                    _ => {
+                        let mut c = LineCursor::default();
+                        let at = c.advance(text, o);
+                        cursor = Some((p.file, c));
+                        at
+                    }
+                }
+            });
             let problem = Problem {
                 path: source.map(|s| s.path.clone()).unwrap_or_default(),
-                position: p
-                    .offset
-                    .map(|o| line_col(source.map_or("", |s| s.text.as_str()), o)),
+                position,
                 key: p.key,
                 message: p.message,
             };
@@ -96,22 +109,43 @@ impl Problems {
 }
 
 /// 1-based line and column (in characters) of byte `offset` in `text`.
-pub fn line_col(text: &str, offset: usize) -> (u32, u32) {
-    let offset = offset.min(text.len());
-    let before = text.as_bytes().get(..offset).unwrap_or_default();
-    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-    let line_start = before
-        .iter()
-        .rposition(|&b| b == b'\n')
-        .map_or(0, |i| i + 1);
-    let column = match text.get(line_start..offset) {
-        Some(s) => s.chars().count(),
-        None => offset - line_start,
-    } + 1;
-    (
-        u32::try_from(line).unwrap_or(u32::MAX),
-        u32::try_from(column).unwrap_or(u32::MAX),
-    )
+#[cfg(test)]
+fn line_col(text: &str, offset: usize) -> (u32, u32) {
+    LineCursor::default().advance(text, offset)
+}
+
+/// Line and column of increasing byte offsets in one text, in time linear in the text.
+#[derive(Default)]
+struct LineCursor {
+    offset: usize,
+    /// 0-based line of `offset`, and characters before it on that line.
+    line: usize,
+    column: usize,
+}
+
+impl LineCursor {
+    /// 1-based line and column (in characters) of `offset`; starts again from the top if
+    /// `offset` is before the last one. An offset inside a character counts that character.
+    fn advance(&mut self, text: &str, offset: usize) -> (u32, u32) {
+        let offset = offset.min(text.len());
+        if offset < self.offset {
+            *self = LineCursor::default();
+        }
+        for &b in &text.as_bytes()[self.offset..offset] {
+            if b == b'\n' {
+                self.line += 1;
+                self.column = 0;
+            } else if b & 0xC0 != 0x80 {
+                // Not a UTF-8 continuation byte: a character starts here.
+                self.column += 1;
+            }
+        }
+        self.offset = offset;
+        (
+            u32::try_from(self.line + 1).unwrap_or(u32::MAX),
+            u32::try_from(self.column + 1).unwrap_or(u32::MAX),
+        )
+    }
 }
 
 /// Entries of a TOML table in file order (the parser keeps them sorted by name).
@@ -170,12 +204,22 @@ pub fn read_chain(path: &Path, problems: &mut Problems) -> anyhow::Result<Vec<So
     let mut canonical: Vec<PathBuf> = Vec::new();
     let first = match read_limited(path) {
         Err(ReadError::Io(e)) => {
-            return Err(e).with_context(|| format!("failed to read scenario {}", path.display()));
+            return Err(e).with_context(|| {
+                format!(
+                    "failed to read scenario {}",
+                    crate::error::Escaped(&path.to_string_lossy())
+                )
+            });
         }
         other => other,
     };
     let root_dir = std::fs::canonicalize(path)
-        .with_context(|| format!("failed to read scenario {}", path.display()))?
+        .with_context(|| {
+            format!(
+                "failed to read scenario {}",
+                crate::error::Escaped(&path.to_string_lossy())
+            )
+        })?
         .parent()
         .map(Path::to_path_buf)
         .unwrap_or_default();
@@ -359,5 +403,9 @@ mod tests {
         assert_eq!(line_col(text, 6), (2, 1));
         assert_eq!(line_col(text, text.find('2').unwrap()), (2, 6));
         assert_eq!(line_col(text, 1000), (3, 1));
+        let mut c = LineCursor::default();
+        assert_eq!(c.advance(text, 6), (2, 1));
+        assert_eq!(c.advance(text, text.find('2').unwrap()), (2, 6));
+        assert_eq!(c.advance(text, 4), (1, 5));
     }
 }

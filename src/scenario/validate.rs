@@ -49,6 +49,11 @@ const TOP_KEYS: &[&str] = &[
 const EVENT_KEYS: &[&str] = &["date", "name", "source", "set"];
 const SCHEDULE_HINT: &str = "a number or a table of \"YYYY-MM\" = number";
 
+/// `section.name` of every parameter, in the order of [`PARAMS`] (made once: a file can have
+/// many thousand unknown keys to suggest for).
+static ALL_KEYS: std::sync::LazyLock<Vec<String>> =
+    std::sync::LazyLock::new(|| PARAMS.iter().map(ParamDef::key).collect());
+
 /// A value with the file and byte offset it came from.
 #[derive(Clone, Debug)]
 struct At<T> {
@@ -393,13 +398,12 @@ fn unknown_key(section: Option<&str>, key: &str) -> String {
     if let Some(d) = PARAMS.iter().find(|d| d.name == key) {
         return format!("unknown key; did you mean `{}`?", d.key());
     }
-    let all: Vec<String> = PARAMS.iter().map(ParamDef::key).collect();
     if let Some(c) = closest(key, PARAMS.iter().map(|d| d.name))
         && let Some(d) = PARAMS.iter().find(|d| d.name == c)
     {
         return format!("unknown key; did you mean `{}`?", d.key());
     }
-    if let Some(c) = closest(key, all.iter().map(String::as_str)) {
+    if let Some(c) = closest(key, ALL_KEYS.iter().map(String::as_str)) {
         return format!("unknown key; did you mean `{c}`?");
     }
     match section {
@@ -768,12 +772,12 @@ fn read_set(
             continue;
         }
         let Some(index) = key_index(&full) else {
-            let all: Vec<String> = PARAMS
+            let schedules = PARAMS
                 .iter()
-                .filter(|d| d.kind == ParamKind::Schedule)
-                .map(ParamDef::key)
-                .collect();
-            let m = match closest(&full, all.iter().map(String::as_str)) {
+                .zip(ALL_KEYS.iter())
+                .filter(|(d, _)| d.kind == ParamKind::Schedule)
+                .map(|(_, k)| k.as_str());
+            let m = match closest(&full, schedules) {
                 Some(c) => format!("unknown parameter; did you mean `{c}`?"),
                 None => {
                     "unknown parameter; keys in `set` are \"section.name\" of schedule parameters"

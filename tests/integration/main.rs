@@ -6,4 +6,5 @@ mod common;
 mod conservation;
 mod determinism;
 mod docs;
+mod fuzz;
 mod scenario;
