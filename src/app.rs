@@ -22,6 +22,17 @@ pub fn main(command: Command) -> anyhow::Result<()> {
         Command::Run(args) => run(&args).map(|_| ()),
         Command::Compare(args) => compare(&args).map(|_| ()),
         Command::Calibrate(args) => calibrate(&args),
+        Command::Explain { key } => {
+            match key {
+                Some(k) => print!("{}", crate::explain::explain(&k)?),
+                None => print!("{}", crate::explain::overview()),
+            }
+            Ok(())
+        }
+        Command::List { dir } => {
+            print!("{}", crate::explain::list(&dir)?);
+            Ok(())
+        }
         Command::Plot { run_dir } => {
             plot(&run_dir)?;
             println!("redrew {}", run_dir.display());

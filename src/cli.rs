@@ -101,6 +101,17 @@ enum Sub {
         #[arg(long, short)]
         quiet: bool,
     },
+    /// Explain a parameter (section.name or a section), or list them all
+    Explain {
+        /// Parameter key, e.g. reporting.inflation, or a section, e.g. labour
+        key: Option<String>,
+    },
+    /// List the scenarios of a folder with their descriptions
+    List {
+        /// Folder of scenario files
+        #[arg(default_value = "scenarios")]
+        dir: PathBuf,
+    },
     /// Redraw the charts and report.html of a run (or comparison) folder from its CSV tables
     Plot {
         /// Run folder written by `commune-sim run` or `compare`
@@ -116,6 +127,8 @@ pub enum Command {
     Compare(CompareArgs),
     Plot { run_dir: PathBuf },
     Calibrate(CalibrateArgs),
+    Explain { key: Option<String> },
+    List { dir: PathBuf },
 }
 
 /// Arguments of `calibrate`.
@@ -196,6 +209,8 @@ pub fn parse() -> Command {
             quiet,
         }),
         Sub::Plot { run_dir } => Command::Plot { run_dir },
+        Sub::Explain { key } => Command::Explain { key },
+        Sub::List { dir } => Command::List { dir },
         Sub::Calibrate {
             scenario,
             targets,

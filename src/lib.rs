@@ -14,6 +14,7 @@ pub mod charts;
 pub mod cli;
 pub mod collect;
 pub mod error;
+pub mod explain;
 pub mod export;
 pub mod report;
 pub mod rng;

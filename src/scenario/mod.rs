@@ -38,7 +38,7 @@
 
 pub mod params;
 mod source;
-mod suggest;
+pub mod suggest;
 mod validate;
 
 use std::fmt::Write as _;
