@@ -28,7 +28,6 @@ fn ctx(p: &Params, k: &Knobs) -> CommuneCtx {
         zeal: 1.0,
         weather: 1.0,
         quota_share: 0.25,
-        mortality_scale: death,
         fertility: 34.0 / 1000.0 / 12.0 / AGE_SHARES[crate::world::WOMEN],
         quota_kg: 0.0,
         drafts,
