@@ -20,6 +20,20 @@ pub fn efficiency(res: f32, theta: f32) -> f32 {
     }
 }
 
+/// Labour participation of each age group in `month` (children under 5 do not work).
+pub fn participation(
+    l: &crate::scenario::params::Labour,
+    month: crate::time::Month,
+) -> [f64; N_AGE] {
+    [
+        0.0,
+        l.youth_participation,
+        l.male_participation,
+        l.female_participation.at(month),
+        l.elderly_participation,
+    ]
+}
+
 /// Shares of a commune's labour drafted to (steel, water works, other campaigns) this month.
 /// Zealous communes draft more; together the drafts take at most 95%.
 pub fn drafts(zeal: f64, p: &Params, k: &Knobs) -> [f64; 3] {

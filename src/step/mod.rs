@@ -148,18 +148,8 @@ impl Knobs {
                     * (1.0 - p.procurement.rate.at(month))
             },
             curves: curve::Curves::new(p),
-            labour_days: {
-                let l = &p.labour;
-                let lfp = [
-                    0.0,
-                    l.youth_participation,
-                    l.male_participation,
-                    l.female_participation.at(month),
-                    l.elderly_participation,
-                ];
-                let days = l.workdays.at(month);
-                lfp.map(|x| (x * days) as f32)
-            },
+            labour_days: labour::participation(&p.labour, month)
+                .map(|x| (x * p.labour.workdays.at(month)) as f32),
             iron_per_day: {
                 let f = &p.furnaces;
                 f.improvised_labour * f.improvised_kg_per_day

@@ -260,13 +260,7 @@ fn init_teams(
 pub fn normal_labour(pop: &[u32; N_AGE], scenario: &Scenario) -> f64 {
     let l = &scenario.params.labour;
     let m = scenario.start;
-    let lfp = [
-        0.0,
-        l.youth_participation,
-        l.male_participation,
-        l.female_participation.at(m),
-        l.elderly_participation,
-    ];
+    let lfp = crate::step::labour::participation(l, m);
     pop.iter()
         .zip(lfp)
         .map(|(&n, f)| f64::from(n) * f)
