@@ -101,6 +101,28 @@ impl Ctx<'_> {
     }
 
     /// Yearly series `f` of run `r`, scaled to national equivalents by `k` (times `unit`).
+    /// A panel of series over time, 0 on the y axis; compared scenarios nest their lines.
+    fn xy(
+        &self,
+        title: impl Into<String>,
+        x_label: impl Into<String>,
+        y_label: impl Into<String>,
+        series: Vec<Series>,
+        x: TimeAxis,
+    ) -> Panel {
+        Panel {
+            title: title.into(),
+            x_label: x_label.into(),
+            y_label: y_label.into(),
+            plot: Plot::Xy {
+                series,
+                x,
+                y_zero: true,
+                nested: !self.single(),
+            },
+        }
+    }
+
     fn yearly(
         &self,
         r: &Run,
@@ -201,17 +223,7 @@ impl Ctx<'_> {
                 claimed,
                 official_proc,
             ];
-            let panel = Panel {
-                title: String::new(),
-                x_label: x.into(),
-                y_label: y,
-                plot: Plot::Xy {
-                    series,
-                    x: TimeAxis::Years,
-                    y_zero: true,
-                    nested: !self.single(),
-                },
-            };
+            let panel = self.xy(String::new(), x, y, series, TimeAxis::Years);
             return self.figure(
                 "grain",
                 "Grain: output, reports, belief and procurement",
@@ -252,28 +264,20 @@ impl Ctx<'_> {
         left.extend([official_output, claimed]);
         right.push(official_proc);
         let panels = vec![
-            Panel {
-                title: "Output: true (solid) and reported (dashed)".into(),
-                x_label: x.into(),
-                y_label: y.clone(),
-                plot: Plot::Xy {
-                    series: left,
-                    x: TimeAxis::Years,
-                    y_zero: true,
-                    nested: !self.single(),
-                },
-            },
-            Panel {
-                title: "Procurement (solid) and retained (dashed)".into(),
-                x_label: x.into(),
-                y_label: y,
-                plot: Plot::Xy {
-                    series: right,
-                    x: TimeAxis::Years,
-                    y_zero: true,
-                    nested: !self.single(),
-                },
-            },
+            self.xy(
+                "Output: true (solid) and reported (dashed)",
+                x,
+                y.clone(),
+                left,
+                TimeAxis::Years,
+            ),
+            self.xy(
+                "Procurement (solid) and retained (dashed)",
+                x,
+                y,
+                right,
+                TimeAxis::Years,
+            ),
         ];
         self.figure(
             "grain",
@@ -346,28 +350,20 @@ impl Ctx<'_> {
             });
         }
         let panels = vec![
-            Panel {
-                title: "Grain eaten per rural person per day".into(),
-                x_label: x.into(),
-                y_label: "kg raw grain per person per day".into(),
-                plot: Plot::Xy {
-                    series: top,
-                    x: TimeAxis::Months,
-                    y_zero: true,
-                    nested: !self.single(),
-                },
-            },
-            Panel {
-                title: format!("People below subsistence ({NAT})"),
-                x_label: x.into(),
-                y_label: "million people".into(),
-                plot: Plot::Xy {
-                    series: bottom,
-                    x: TimeAxis::Months,
-                    y_zero: true,
-                    nested: !self.single(),
-                },
-            },
+            self.xy(
+                "Grain eaten per rural person per day",
+                x,
+                "kg raw grain per person per day",
+                top,
+                TimeAxis::Months,
+            ),
+            self.xy(
+                format!("People below subsistence ({NAT})"),
+                x,
+                "million people",
+                bottom,
+                TimeAxis::Months,
+            ),
         ];
         self.figure(
             "food",
@@ -460,28 +456,20 @@ impl Ctx<'_> {
             "Rural labour-days: farming (solid) and diverted (dashed)"
         };
         let panels = vec![
-            Panel {
-                title: top_title.into(),
-                x_label: x.into(),
-                y_label: "share of labour-days (%)".into(),
-                plot: Plot::Xy {
-                    series: top,
-                    x: TimeAxis::Months,
-                    y_zero: true,
-                    nested: !self.single(),
-                },
-            },
-            Panel {
-                title: format!("Urban recruitment: net migrants to cities ({NAT})"),
-                x_label: x.into(),
-                y_label: "thousand per month".into(),
-                plot: Plot::Xy {
-                    series: bottom,
-                    x: TimeAxis::Months,
-                    y_zero: true,
-                    nested: !self.single(),
-                },
-            },
+            self.xy(
+                top_title,
+                x,
+                "share of labour-days (%)",
+                top,
+                TimeAxis::Months,
+            ),
+            self.xy(
+                format!("Urban recruitment: net migrants to cities ({NAT})"),
+                x,
+                "thousand per month",
+                bottom,
+                TimeAxis::Months,
+            ),
         ];
         self.figure(
             "labour",
@@ -538,28 +526,20 @@ impl Ctx<'_> {
                     .collect(),
             });
         }
-        let cost_panel = Panel {
-            title: "Labour-days per usable tonne".into(),
-            x_label: "year".into(),
-            y_label: "labour-days per tonne".into(),
-            plot: Plot::Xy {
-                series: cost,
-                x: TimeAxis::Years,
-                y_zero: true,
-                nested: !self.single(),
-            },
-        };
-        let panel = Panel {
-            title: "Pig iron made".into(),
-            x_label: "year".into(),
-            y_label: format!("Mt pig iron per year ({NAT})"),
-            plot: Plot::Xy {
-                series,
-                x: TimeAxis::Years,
-                y_zero: true,
-                nested: !self.single(),
-            },
-        };
+        let cost_panel = self.xy(
+            "Labour-days per usable tonne",
+            "year",
+            "labour-days per tonne",
+            cost,
+            TimeAxis::Years,
+        );
+        let panel = self.xy(
+            "Pig iron made",
+            "year",
+            format!("Mt pig iron per year ({NAT})"),
+            series,
+            TimeAxis::Years,
+        );
         self.figure(
             "iron",
             "Iron: pig iron reported and usable, and what it cost",
@@ -644,28 +624,20 @@ impl Ctx<'_> {
         rates.push(self.official_points("cdr_official", "official CDR", Marker::Circle));
         let (y0, y1) = self.years();
         let panels = vec![
-            Panel {
-                title: "Births and deaths".into(),
-                x_label: x.into(),
-                y_label: format!("million per year ({NAT})"),
-                plot: Plot::Xy {
-                    series: counts,
-                    x: TimeAxis::Years,
-                    y_zero: true,
-                    nested: !self.single(),
-                },
-            },
-            Panel {
-                title: "Crude rates".into(),
-                x_label: x.into(),
-                y_label: "per 1000 people per year".into(),
-                plot: Plot::Xy {
-                    series: rates,
-                    x: TimeAxis::Years,
-                    y_zero: true,
-                    nested: !self.single(),
-                },
-            },
+            self.xy(
+                "Births and deaths",
+                x,
+                format!("million per year ({NAT})"),
+                counts,
+                TimeAxis::Years,
+            ),
+            self.xy(
+                "Crude rates",
+                x,
+                "per 1000 people per year",
+                rates,
+                TimeAxis::Years,
+            ),
             Panel {
                 title: "Excess deaths".into(),
                 x_label: x.into(),
