@@ -1,6 +1,7 @@
 //! The single integration-test binary (STYLE §12): modules by subject.
 
 mod charts;
+mod classroom;
 mod cli;
 mod common;
 mod conservation;
@@ -8,3 +9,4 @@ mod determinism;
 mod docs;
 mod fuzz;
 mod scenario;
+mod sweep;

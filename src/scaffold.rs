@@ -1,0 +1,1 @@
+//! `commune-sim new`: a short, commented scenario that extends another.

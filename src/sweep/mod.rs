@@ -1,0 +1,1 @@
+//! Parameter sweeps, seed ensembles, Morris screening and sharding (issue in progress).

@@ -1,0 +1,1 @@
+//! Classroom exercises and `new`.

@@ -1,0 +1,1 @@
+//! Sweeps, ensembles, sensitivity and shards.
