@@ -213,17 +213,13 @@ pub fn read_chain(path: &Path, problems: &mut Problems) -> anyhow::Result<Vec<So
         }
         other => other,
     };
-    let root_dir = std::fs::canonicalize(path)
-        .with_context(|| {
-            format!(
-                "failed to read scenario {}",
-                crate::error::Escaped(&path.to_string_lossy())
-            )
-        })?
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_default();
-    canonical.push(std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()));
+    let first_canonical = std::fs::canonicalize(path).with_context(|| {
+        format!(
+            "failed to read scenario {}",
+            crate::error::Escaped(&path.to_string_lossy())
+        )
+    })?;
+    canonical.push(first_canonical);
     let mut next: Option<(PathBuf, Result<String, ReadError>)> = Some((path.to_path_buf(), first));
 
     while let Some((file_path, read)) = next.take() {
@@ -336,15 +332,16 @@ pub fn read_chain(path: &Path, problems: &mut Problems) -> anyhow::Result<Vec<So
                 break;
             }
         };
-        if !parent_canonical.starts_with(&root_dir) {
+        // A parent may live in another folder (exercises extend `../historical.toml`), but it
+        // must be a scenario file: nothing else is read as one.
+        if parent_canonical.extension().and_then(|e| e.to_str()) != Some("toml") {
             problems.at(
                 i,
                 offset,
                 "extends",
                 format!(
-                    "extends escapes the scenario folder: {} is not inside {}",
-                    parent_path.display(),
-                    root_dir.display()
+                    "parent scenario {} is not a .toml file",
+                    parent_path.display()
                 ),
             );
             break;

@@ -285,12 +285,12 @@ fn cases() -> Vec<Case> {
             &["p.toml:1:11: extends: extends cycle: s.toml -> p.toml -> s.toml"],
         ),
         c(
-            "extends escapes the folder",
+            "extends a file that is not a scenario",
             vec![
-                ("sub/s.toml", b"extends = \"../p.toml\"\n".to_vec()),
-                ("p.toml", b"seed = 1\n".to_vec()),
+                ("sub/s.toml", b"extends = \"../p.txt\"\n".to_vec()),
+                ("p.txt", b"seed = 1\n".to_vec()),
             ],
-            &["sub/s.toml:1:11: extends: extends escapes the scenario folder"],
+            &["sub/s.toml:1:11: extends: parent scenario sub/../p.txt is not a .toml file"],
         ),
         c(
             "problem in a parent file",
@@ -402,6 +402,23 @@ fn a_classroom_what_if_is_a_few_lines() {
     assert_eq!(s.description, "As it happened");
     assert_eq!(s.params.reporting.inflation.base, 0.0);
     assert_eq!(s.files.len(), 2);
+}
+
+#[test]
+fn a_scenario_may_extend_one_in_a_parent_folder() {
+    let s = load_files(&[
+        (
+            "exercises/s.toml",
+            b"extends = \"../p.toml\"\nseed = 3\n".to_vec(),
+        ),
+        (
+            "p.toml",
+            b"seed = 1\n[reporting]\ninflation = 0.5\n".to_vec(),
+        ),
+    ])
+    .unwrap();
+    assert_eq!(s.seed, 3);
+    assert_eq!(s.params.reporting.inflation.base, 0.5);
 }
 
 #[test]
