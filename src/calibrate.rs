@@ -56,6 +56,24 @@ pub const FREE: &[Free] = &[
         why: "believed ÷ true output 1958–60",
     },
     Free {
+        key: "production.capital_hunger_loss",
+        lo: 0.0,
+        hi: 0.5,
+        why: "1961–62 output (draft animals and pigs lost in the famine)",
+    },
+    Free {
+        key: "production.capital_recovery",
+        lo: 0.002,
+        hi: 0.05,
+        why: "1961–62 output (herds and manure coming back)",
+    },
+    Free {
+        key: "production.theta_h",
+        lo: 0.3,
+        hi: 1.0,
+        why: "1959–61 output (hungry workers do less)",
+    },
+    Free {
         key: "production.area_recovery",
         lo: 0.1,
         hi: 1.0,
@@ -69,9 +87,9 @@ pub const FREE: &[Free] = &[
     },
     Free {
         key: "procurement.floor_pressure",
-        lo: 0.0,
+        lo: 0.3,
         hi: 0.8,
-        why: "procurement share 1959–60",
+        why: "procurement share 1959–60 (at least 0.3: under pressure the floor gave way [V])",
     },
     Free {
         key: "nutrition.adaptation",

@@ -90,7 +90,7 @@ const TARGETS: &[Target] = &[
     Target {
         name: "procurement_share",
         unit: "share",
-        weight: 0.5,
+        weight: 1.0,
         model: |r, _| r.procurement_share,
         official: |s, y| Some(s.get("grain_procurement_share_of_output", y)? / 100.0),
     },

@@ -350,7 +350,7 @@ define_params! {
         storage_loss: Number = 0.03, [0.0, 0.2], "share", "§5 [J] A.9";
         /// Monthly recovery of the tools and draft-animal index toward normal.
         capital_recovery: Number = 0.01, [0.0, 0.2], "share per month", "§4.1 [J]";
-        /// Monthly loss of draft animals per unit of adult nutritional deficit below R*.
+        /// Monthly loss of draft animals and pigs per unit of the adults' nutritional deficit (1 − Res).
         capital_hunger_loss: Number = 0.1, [0.0, 1.0], "share per month", "§4.1 [J]";
     }
 

@@ -62,14 +62,15 @@ pub fn update(
     }
     t.reserve[i] = reserve;
     t.efficiency[i] = efficiency;
-    // Draft animals and tools recover slowly; animals are lost (slaughtered, dead) in hunger
-    // and tools melted down in the steel campaign (§4.8).
+    // Draft animals, pigs (manure) and tools recover slowly; animals are slaughtered, eaten or
+    // die unfed as soon as the adults go hungry, and tools are melted down in the steel
+    // campaign (§4.1, §4.8).
     let work_res = (reserve[MEN] + reserve[WOMEN]) / 2.0;
     let pr = &p.production;
     let cap = t.capital[i] * (1.0 - ctx.tool_melting);
     t.capital[i] = limit(
         cap + pr.capital_recovery as f32 * (1.0 - cap)
-            - pr.capital_hunger_loss as f32 * (d.r_star as f32 - work_res).max(0.0),
+            - pr.capital_hunger_loss as f32 * (1.0 - work_res).max(0.0),
         0.0,
         1.5,
     );
