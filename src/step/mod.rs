@@ -743,3 +743,6 @@ pub fn par_map<I: Send, R: Send>(items: Vec<I>, f: impl Fn(usize, I) -> R + Sync
             .collect()
     }
 }
+
+#[cfg(test)]
+mod mechanism_tests;
