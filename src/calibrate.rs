@@ -57,15 +57,15 @@ pub const FREE: &[Free] = &[
     },
     Free {
         key: "production.capital_hunger_loss",
-        lo: 0.0,
+        lo: 0.05,
         hi: 0.5,
-        why: "1961–62 output (draft animals and pigs lost in the famine)",
+        why: "1961–62 output (draft animals and pigs lost in the famine [R])",
     },
     Free {
         key: "production.capital_recovery",
         lo: 0.002,
-        hi: 0.05,
-        why: "1961–62 output (herds and manure coming back)",
+        hi: 0.02,
+        why: "1961–62 output (herds rebuilt slowly: a fifth of the gap a year at most [J])",
     },
     Free {
         key: "production.theta_h",
@@ -74,10 +74,22 @@ pub const FREE: &[Free] = &[
         why: "1959–61 output (hungry workers do less)",
     },
     Free {
-        key: "production.area_recovery",
+        key: "weather.affected_loss",
         lo: 0.1,
-        hi: 1.0,
-        why: "1961–62 output (grain land coming back)",
+        hi: 0.3,
+        why: "output 1958–62 (yield lost on affected area: the official band is 10–30%)",
+    },
+    Free {
+        key: "weather.serious_loss",
+        lo: 0.3,
+        hi: 0.7,
+        why: "output 1958–62 (yield lost on seriously affected area: 30% or more)",
+    },
+    Free {
+        key: "production.area_recovery",
+        lo: 0.0,
+        hi: 0.3,
+        why: "1961–62 output (grain area stayed at 121–122 Mha in 1960–62, against 133.6 in 1957 [R])",
     },
     Free {
         key: "demography.separation",
@@ -89,7 +101,7 @@ pub const FREE: &[Free] = &[
         key: "procurement.floor_pressure",
         lo: 0.3,
         hi: 0.8,
-        why: "procurement share 1959–60 (at least 0.3: under pressure the floor gave way [V])",
+        why: "procurement share 1959–60 (at least 0.3: MODEL §6 has the floor low after Lushan)",
     },
     Free {
         key: "nutrition.adaptation",
@@ -209,7 +221,17 @@ pub fn calibrate(
         progress(evaluations, best.0, obj);
         obj
     };
-    nelder_mead(&mut f, &to_z(&start), 0.6, opts.evaluations);
+    // A simplex in many dimensions collapses onto a face and stalls; restarting it around the
+    // best point so far (with a smaller step) lets it move again. Half the budget goes to the
+    // first search, a quarter to each restart.
+    let first = nelder_mead(&mut f, &to_z(&start), 0.6, opts.evaluations / 2);
+    let second = nelder_mead(&mut f, &first, 0.3, opts.evaluations / 4);
+    nelder_mead(
+        &mut f,
+        &second,
+        0.15,
+        opts.evaluations - opts.evaluations / 2 - opts.evaluations / 4,
+    );
     let (objective, x, fit) = best;
     Fitted {
         values: FREE.iter().map(|f| f.key).zip(x).collect(),

@@ -287,13 +287,14 @@ fn melting_tools_for_the_steel_campaign_lowers_the_capital_index() {
     w.communes.zeal[0] = 1.0;
     let k = knobs(&p, 1958, 10);
     let c = commune_contexts(&w, None, &p, &k)[0];
-    assert!((c.tool_melting - 0.09).abs() < 1e-6, "{}", c.tool_melting);
-    // A fed team: 9% of the tools melted, a hundredth of that rebuilt.
+    // 9% of the tools melted; tools are β_K/(β_K + β_F) = 0.4 of the capital index.
+    assert!((c.tool_melting - 0.036).abs() < 1e-6, "{}", c.tool_melting);
+    // A fed team: 3.6% of the index melted, a hundredth of that rebuilt.
     let mut t = team(100, 0);
     with_view(&mut t, |v| {
         demography::update(v, 0, &FED, &c, &p, &k, &mut CommuneMonth::default())
     });
-    assert!((t.capital[0] - 0.9109).abs() < 1e-5, "{}", t.capital[0]);
+    assert!((t.capital[0] - 0.96436).abs() < 1e-5, "{}", t.capital[0]);
     // Without a steel draft nothing is melted.
     p.labour.steel_share = Schedule::constant(0.0);
     let k = knobs(&p, 1958, 10);

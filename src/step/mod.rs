@@ -449,7 +449,7 @@ pub struct CommuneCtx {
     pub pal: [f32; N_AGE],
     /// Normal monthly death probability of each age group this month.
     pub death_base: [f32; N_AGE],
-    /// Share of iron implements melted this month (§4.8).
+    /// Share of the capital index lost to iron implements melted this month (§4.8).
     pub tool_melting: f32,
     /// Conceptions relative to normal given the couples separated by the drafts.
     pub together: f32,
@@ -553,6 +553,12 @@ fn commune_contexts(
     let n = &params.nutrition;
     let d = &params.demography;
     let land_term = world.centre.area.powf(params.production.beta_land);
+    let pr = &params.production;
+    let tool_part = if pr.beta_capital + pr.beta_fertiliser > 0.0 {
+        pr.beta_capital / (pr.beta_capital + pr.beta_fertiliser)
+    } else {
+        0.0
+    };
     let season = match k.month.month() {
         12 | 1..=3 => d.winter_factor,
         6..=9 => d.summer_factor,
@@ -585,7 +591,9 @@ fn commune_contexts(
                     (if WORKING[a] { pal_work } else { n.pal_rest }) as f32
                 }),
                 death_base: std::array::from_fn(|a| (mortality * MORTALITY_PROFILE[a]) as f32),
-                tool_melting: (params.furnaces.tool_melting * drafts[0]) as f32,
+                // The capital index K stands for tools (β_K) and herds with their manure (β_F);
+                // melting takes tools only, so K loses the tools' part of what is melted.
+                tool_melting: (params.furnaces.tool_melting * drafts[0] * tool_part) as f32,
                 together: (1.0 - d.separation * drafted).max(0.0) as f32,
             }
         })
