@@ -99,9 +99,15 @@ pub fn simulate_checked(
     scenario: &Scenario,
     audit: bool,
 ) -> Result<Simulated, crate::audit::AuditError> {
+    // std's clock panics on wasm32-unknown-unknown (the browser build, web/wasm); the build
+    // time only goes into timing.toml.
+    #[cfg(not(target_arch = "wasm32"))]
     let started = Instant::now();
     let mut world = world::build(scenario);
+    #[cfg(not(target_arch = "wasm32"))]
     let build_seconds = started.elapsed().as_secs_f64();
+    #[cfg(target_arch = "wasm32")]
+    let build_seconds = 0.0;
     let mut recorder = Recorder::new(&scenario.name, scenario.seed, &world);
     let mut month = scenario.start;
     while month <= scenario.end {

@@ -12,6 +12,7 @@ pub mod series;
 
 use std::fs;
 use std::path::Path;
+#[cfg(not(target_arch = "wasm32"))]
 use std::sync::Once;
 
 use anyhow::Context;
@@ -22,10 +23,14 @@ pub use series::{Official, Run};
 /// Folder of the charts inside a run or comparison folder.
 pub const CHARTS_DIR: &str = "charts";
 
+#[cfg(not(target_arch = "wasm32"))]
 static FONTS: Once = Once::new();
 
-/// Registers the embedded fonts under the family plotters uses (idempotent).
+/// Registers the embedded fonts under the family plotters uses (idempotent). plotters has no
+/// `register_font` on wasm32, where it measures text with the browser's canvas; the browser
+/// build (web/wasm) draws no charts with plotters.
 pub fn register_fonts() {
+    #[cfg(not(target_arch = "wasm32"))]
     FONTS.call_once(|| {
         use plotters::style::{FontStyle, register_font};
         for (style, bytes) in [
