@@ -45,8 +45,10 @@ impl std::fmt::Debug for Files {
 const HISTORICAL: &str = include_str!("../../scenarios/historical.toml");
 const LUSHAN: &str = include_str!("../../scenarios/lushan_heeded.toml");
 
-/// The longest one `load` may take, even on a 1 MiB file.
-const LIMIT: Duration = Duration::from_secs(if cfg!(debug_assertions) { 10 } else { 2 });
+/// A guard against hangs and quadratic blow-ups, not a benchmark: a 1 MiB file loads in well
+/// under a second in release, and the quadratic behaviour this once caught took minutes in debug.
+/// Generous, so that a loaded CI machine cannot fail it.
+const LIMIT: Duration = Duration::from_secs(if cfg!(debug_assertions) { 90 } else { 15 });
 
 fn cases() -> u32 {
     std::env::var("COMMUNE_SIM_FUZZ_CASES")
