@@ -1,5 +1,6 @@
 //! The single integration-test binary (STYLE §12): modules by subject.
 
+mod bands;
 mod charts;
 mod classroom;
 mod cli;
