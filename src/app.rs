@@ -33,6 +33,13 @@ pub fn main(command: Command) -> anyhow::Result<()> {
             print!("{}", crate::explain::list(&dir)?);
             Ok(())
         }
+        Command::New(args) => {
+            print!(
+                "{}",
+                crate::scaffold::new(&args.file, &args.from, args.force)?
+            );
+            Ok(())
+        }
         Command::Plot { run_dir } => {
             plot(&run_dir)?;
             println!("redrew {}", run_dir.display());

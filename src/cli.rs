@@ -117,6 +117,17 @@ enum Sub {
         /// Run folder written by `commune-sim run` or `compare`
         run_dir: PathBuf,
     },
+    /// Write a short, commented scenario that extends another, its headline knobs ready to edit
+    New {
+        /// The new scenario file (TOML); its name is the file's stem
+        file: PathBuf,
+        /// The parent: a bundled scenario's name (historical, no_diversion, ...) or a path
+        #[arg(long, default_value = "historical")]
+        from: String,
+        /// Replace the file if it exists
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 /// What the user asked for.
@@ -129,6 +140,15 @@ pub enum Command {
     Calibrate(CalibrateArgs),
     Explain { key: Option<String> },
     List { dir: PathBuf },
+    New(NewArgs),
+}
+
+/// Arguments of `new`.
+#[derive(Debug, Clone)]
+pub struct NewArgs {
+    pub file: PathBuf,
+    pub from: String,
+    pub force: bool,
 }
 
 /// Arguments of `calibrate`.
@@ -211,6 +231,7 @@ pub fn parse() -> Command {
         Sub::Plot { run_dir } => Command::Plot { run_dir },
         Sub::Explain { key } => Command::Explain { key },
         Sub::List { dir } => Command::List { dir },
+        Sub::New { file, from, force } => Command::New(NewArgs { file, from, force }),
         Sub::Calibrate {
             scenario,
             targets,
