@@ -140,7 +140,7 @@ pub enum Kind {
 }
 
 /// Opacity of a [`Kind::Shade`] band.
-const SHADE_ALPHA: f64 = 0.2;
+const SHADE_ALPHA: f64 = 0.3;
 
 #[derive(Clone, Copy, Debug)]
 pub enum Marker {
@@ -421,8 +421,10 @@ impl Panel {
                 .map_err(fail)?;
         }
         let rank = |c: &RGBColor| PALETTE.iter().position(|p| p == c);
+        // The official series' black is in the palette too, but it is not a scenario.
         let last = series
             .iter()
+            .filter(|s| s.colour != OFFICIAL)
             .filter_map(|s| rank(&s.colour))
             .max()
             .unwrap_or(0);
