@@ -612,7 +612,17 @@ fn write_compare_file(out: &Path, listed: &[(String, PathBuf)]) -> anyhow::Resul
 fn print_headline(runs: &[Run]) {
     let tables: Vec<Vec<report::Metric>> = runs.iter().map(report::headline).collect();
     let Some(first) = tables.first() else { return };
-    print!("  {:<34}", "national equivalents");
+    let seeds = tables
+        .iter()
+        .flat_map(|t| t.iter().map(|m| m.seeds))
+        .max()
+        .unwrap_or(1);
+    let title = if seeds > 1 {
+        format!("national equivalents, mean of {seeds} seeds")
+    } else {
+        "national equivalents".to_string()
+    };
+    print!("  {title:<34}");
     for r in runs {
         print!(" {:>16}", r.meta.name);
     }
