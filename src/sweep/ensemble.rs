@@ -63,10 +63,10 @@ pub fn simulate(
     );
     let progress = Progress::new(n, if quiet { Mode::Quiet } else { Mode::Auto }, "seeds");
     let order: Vec<usize> = (0..n).collect();
-    let results = exec::parallel(&specs, &order, threads, &progress, |r, inner| {
+    let results = exec::parallel(&specs, &order, threads, &progress, |r, worker| {
         let mut one = s.clone();
         one.seed = r.seed;
-        let sim = exec::simulate(&one, inner, audit)?;
+        let sim = worker.simulate(&one, audit)?;
         let text = table::run_csv(r, &[], sim.world.centre.people_share, &sim.recorder.yearly)?;
         Ok((if r.replicate == 0 { Some(sim) } else { None }, text))
     })?;

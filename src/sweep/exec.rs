@@ -1,65 +1,120 @@
-//! Many simulations at once: parallel across runs (rayon), each run on its own small pool, the
-//! results put back in run order. A run that panics is caught and reported as a failure; the
-//! others go on.
+//! Many simulations at once: `threads / inner` worker threads take runs one at a time (in the
+//! order given) and simulate each on their own rayon pool of `inner` threads; the results are put
+//! back in run order. A run that panics is caught and reported as a failure; the others go on.
 //!
-//! The split: `threads` workers take runs; a run gets `threads / runs` workers of its own when
-//! there are fewer runs than workers (else one), so a sweep of two runs on sixteen cores still
-//! uses them all, and memory holds at most about `threads` worlds. Results do not depend on
-//! the split: a simulation gives the same bytes on any number of threads.
+//! The split: with at least as many runs as threads, every worker runs its simulations on one
+//! thread, so exactly `threads` runs are in memory at once and each finishes (and is written) as
+//! soon as it can; with fewer runs than threads, each run gets the spare threads. Plain worker
+//! threads, not a rayon pool, take the runs: a rayon worker that waits for an inner pool steals
+//! more runs meanwhile, which would start every run at once. Results do not depend on the
+//! split: a simulation gives the same bytes on any number of threads.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use anyhow::Context;
 
 use super::progress::Progress;
 use crate::app::{self, Simulated};
 use crate::scenario::Scenario;
 
-/// Runs `work` on every item of `items` (in the order `order` gives, as far as the pool allows)
-/// and returns the results in item order. A panic in `work` becomes an error with its message.
+/// What a run is given to simulate with: its worker's pool.
+pub struct Worker {
+    #[cfg(feature = "parallel")]
+    pool: rayon::ThreadPool,
+}
+
+impl Worker {
+    fn new(threads: usize) -> anyhow::Result<Worker> {
+        #[cfg(feature = "parallel")]
+        {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .context("failed to start worker threads")?;
+            Ok(Worker { pool })
+        }
+        #[cfg(not(feature = "parallel"))]
+        {
+            let _ = threads;
+            Ok(Worker {})
+        }
+    }
+
+    /// Simulates `s`; with `audit`, checks every month and fails at the first broken invariant.
+    pub fn simulate(&self, s: &Scenario, audit: bool) -> anyhow::Result<Simulated> {
+        #[cfg(feature = "parallel")]
+        let sim = self.pool.install(|| app::simulate_checked(s, audit));
+        #[cfg(not(feature = "parallel"))]
+        let sim = app::simulate_checked(s, audit);
+        sim.map_err(anyhow::Error::from)
+    }
+}
+
+/// The runs one worker finished: (item index, result).
+type Done<T> = Vec<(usize, anyhow::Result<T>)>;
+
+/// Runs `work` on every item of `items`, starting them in the order `order` gives, and returns
+/// the results in item order (items not in `order` are errors). A panic in `work` becomes an
+/// error with its message.
 pub fn parallel<J: Sync, T: Send>(
     items: &[J],
     order: &[usize],
     threads: usize,
     progress: &Progress,
-    work: impl Fn(&J, usize) -> anyhow::Result<T> + Sync,
+    work: impl Fn(&J, &Worker) -> anyhow::Result<T> + Sync,
 ) -> anyhow::Result<Vec<anyhow::Result<T>>> {
     let threads = threads.max(1);
-    let outer = threads.min(order.len().max(1));
+    let outer = threads.min(order.len()).max(1);
     let inner = (threads / outer).max(1);
-    let one = |i: usize| -> (usize, anyhow::Result<T>) {
-        let result = match catch_unwind(AssertUnwindSafe(|| work(&items[i], inner))) {
-            Ok(r) => r,
-            Err(payload) => Err(anyhow::anyhow!(
-                "the run panicked: {}",
-                panic_text(&payload)
-            )),
-        };
-        progress.tick(result.is_ok());
-        (i, result)
+    let next = AtomicUsize::new(0);
+    // One worker's loop: take the next run until none is left.
+    let take_runs = || -> anyhow::Result<Done<T>> {
+        let worker = Worker::new(inner)?;
+        let mut done = Vec::new();
+        loop {
+            let k = next.fetch_add(1, Ordering::Relaxed);
+            let Some(&i) = order.get(k) else {
+                return Ok(done);
+            };
+            let result = match catch_unwind(AssertUnwindSafe(|| work(&items[i], &worker))) {
+                Ok(r) => r,
+                Err(payload) => Err(anyhow::anyhow!(
+                    "the run panicked: {}",
+                    panic_text(&payload)
+                )),
+            };
+            progress.tick(result.is_ok());
+            done.push((i, result));
+        }
     };
-    #[cfg(feature = "parallel")]
-    let done: Vec<(usize, anyhow::Result<T>)> = {
-        use rayon::prelude::*;
-        app::in_pool(outer, || {
-            order.par_iter().with_max_len(1).map(|&i| one(i)).collect()
-        })?
-    };
-    #[cfg(not(feature = "parallel"))]
-    let done: Vec<(usize, anyhow::Result<T>)> = order.iter().map(|&i| one(i)).collect();
     let mut slots: Vec<Option<anyhow::Result<T>>> = (0..items.len()).map(|_| None).collect();
-    for (i, r) in done {
-        slots[i] = Some(r);
+    let mut put = |done: Done<T>| {
+        for (i, r) in done {
+            slots[i] = Some(r);
+        }
+    };
+    if outer == 1 || cfg!(not(feature = "parallel")) {
+        put(take_runs()?);
+    } else {
+        let finished: Vec<anyhow::Result<Done<T>>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..outer).map(|_| scope.spawn(take_runs)).collect();
+            handles
+                .into_iter()
+                .map(|h| {
+                    h.join()
+                        .unwrap_or_else(|_| Err(anyhow::anyhow!("a worker thread failed")))
+                })
+                .collect()
+        });
+        for f in finished {
+            put(f?);
+        }
     }
     Ok(slots
         .into_iter()
         .map(|s| s.unwrap_or_else(|| Err(anyhow::anyhow!("the run was not started"))))
         .collect())
-}
-
-/// Simulates `s` on a pool of `threads` workers; with `audit`, checks every month and fails at
-/// the first broken invariant.
-pub fn simulate(s: &Scenario, threads: usize, audit: bool) -> anyhow::Result<Simulated> {
-    let sim = app::in_pool(threads, || app::simulate_checked(s, audit))?;
-    sim.map_err(|e| anyhow::anyhow!("{e}"))
 }
 
 fn panic_text(payload: &Box<dyn std::any::Any + Send>) -> String {

@@ -367,13 +367,13 @@ pub fn sweep(args: &SweepArgs) -> anyhow::Result<PathBuf> {
     }
     let progress = Progress::new(todo.len(), mode, "runs");
     let order = order_of(&todo);
-    let results = exec::parallel(&todo, &order, threads, &progress, |r, inner| {
+    let results = exec::parallel(&todo, &order, threads, &progress, |r, worker| {
         if let Some(e) = &point_errors[r.point] {
             bail!("{e}");
         }
         let mut s = set::apply(&def.scenario, &r.settings);
         s.seed = r.seed;
-        let sim = exec::simulate(&s, inner, args.audit)?;
+        let sim = worker.simulate(&s, args.audit)?;
         let text = table::run_csv(
             r,
             &keys,

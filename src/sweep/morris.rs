@@ -351,10 +351,10 @@ pub fn screen(args: &SensitivityArgs) -> anyhow::Result<PathBuf> {
         "runs",
     );
     let order: Vec<usize> = (0..n_runs).collect();
-    let results = exec::parallel(&jobs, &order, threads, &progress, |job, inner| {
+    let results = exec::parallel(&jobs, &order, threads, &progress, |job, worker| {
         let s = set::apply(&base, &job.settings);
         set::check(&s)?;
-        let sim = exec::simulate(&s, inner, false)?;
+        let sim = worker.simulate(&s, false)?;
         let share = sim.world.centre.people_share;
         Ok(OUTPUTS
             .iter()
