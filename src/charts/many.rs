@@ -13,6 +13,9 @@ pub struct BandSeries {
     pub unit: f64,
     /// Divide by the run's `people_share` (a total of the simulated world).
     pub national: bool,
+    /// Keep 0 on the y axis (else the axis fits the data, so the grid points' differences
+    /// show).
+    pub zero: bool,
 }
 
 /// The band chart's panels, left to right.
@@ -23,6 +26,7 @@ pub const SWEEP_SERIES: [BandSeries; 2] = [
         y_label: "Mt raw grain per year (national equivalent)",
         unit: 1.0,
         national: true,
+        zero: false,
     },
     BandSeries {
         column: "excess_deaths",
@@ -30,6 +34,7 @@ pub const SWEEP_SERIES: [BandSeries; 2] = [
         y_label: "million per year (national equivalent)",
         unit: 1e-6,
         national: true,
+        zero: true,
     },
 ];
 
@@ -93,7 +98,7 @@ pub fn sweep_figure(points: &[PointBands], scenario: &str, source: String) -> Fi
                 plot: Plot::Xy {
                     series,
                     x: TimeAxis::Years,
-                    y_zero: true,
+                    y_zero: spec.zero,
                     nested: false,
                 },
             }
