@@ -309,6 +309,7 @@ pub fn sweep(args: &SweepArgs) -> anyhow::Result<PathBuf> {
         .clone()
         .unwrap_or_else(|| PathBuf::from("output").join(format!("{}-sweep", def.scenario.name)));
     let definition = def.to_toml();
+    app::check_memory(&def.scenario)?;
     prepare_folder(
         &out,
         &definition,
@@ -321,7 +322,6 @@ pub fn sweep(args: &SweepArgs) -> anyhow::Result<PathBuf> {
         sweep_toml.push_str(&format!("{SHARD_HEADER}index = {k}\ncount = {n}\n"));
     }
     write_atomic(&out.join(SWEEP_FILE), &sweep_toml)?;
-    app::check_memory(&def.scenario)?;
 
     let all = def.runs();
     let mine: Vec<&RunSpec> = all
@@ -459,8 +459,15 @@ fn prepare_folder(
             }
         }
     }
-    fs::create_dir_all(out.join(RUNS_DIR))
-        .with_context(|| format!("failed to create {}", out.join(RUNS_DIR).display()))?;
+    let runs = out.join(RUNS_DIR);
+    fs::create_dir_all(&runs).with_context(|| format!("failed to create {}", runs.display()))?;
+    // Half-written files of an interrupted sweep.
+    for e in fs::read_dir(&runs).into_iter().flatten().flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if name.starts_with('.') && name.contains(".tmp-") {
+            let _ = fs::remove_file(e.path());
+        }
+    }
     write_atomic(&out.join(SCENARIO_FILE), scenario_toml)
 }
 
@@ -719,6 +726,12 @@ pub fn merge(args: &MergeArgs) -> anyhow::Result<PathBuf> {
     if seen.iter().any(|(_, d)| same_dir(d, &out)) {
         bail!(
             "--out {} is one of the shards; choose another folder",
+            out.display()
+        );
+    }
+    if out.join(SWEEP_FILE).is_file() && !args.force {
+        bail!(
+            "output folder {} already holds a sweep; add --force to replace it, or choose another --out",
             out.display()
         );
     }

@@ -23,6 +23,8 @@ pub enum Mode {
 /// Counts finished runs and shows them; shared by the worker threads.
 pub struct Progress {
     total: usize,
+    /// What is counted ("runs", "seeds").
+    what: String,
     started: Instant,
     #[cfg(feature = "progress")]
     bar: Option<indicatif::ProgressBar>,
@@ -68,6 +70,7 @@ impl Progress {
         }
         Progress {
             total,
+            what: what.to_string(),
             started: Instant::now(),
             #[cfg(feature = "progress")]
             bar,
@@ -107,13 +110,14 @@ impl Progress {
         }
     }
 
-    /// "  12/30 runs, 2.4 runs/s, about 8 s left (1 failed)".
+    /// "  12/30 runs, 2.40 runs/s, about 8 s left (1 failed)".
     fn line(&self, done: usize, failed: usize) -> String {
+        let what = &self.what;
         let seconds = self.started.elapsed().as_secs_f64();
         let rate = done as f64 / seconds.max(1e-9);
         let left = (self.total - done) as f64 / rate.max(1e-9);
         let mut s = format!(
-            "  {done}/{} runs, {rate:.2} runs/s, {}",
+            "  {done}/{} {what}, {rate:.2} {what}/s, {}",
             self.total,
             if done == self.total {
                 format!("done in {seconds:.0} s")

@@ -288,6 +288,10 @@ fn an_interrupted_sweep_resumes_without_redoing_runs() {
         table,
         "the same table as before"
     );
+    assert!(
+        !out.join("runs/.0001.csv.tmp-1").exists(),
+        "stale temp file removed"
+    );
 
     // A different sweep is not resumed into the folder; --force replaces it.
     let o = sweep(&out, &["--resume", "--seed", "5"]);
