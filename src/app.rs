@@ -510,8 +510,12 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<PathBuf> {
     Ok(out)
 }
 
-/// `commune-sim plot`: redraws the charts and report of a run or comparison folder.
+/// `commune-sim plot`: redraws the charts and report of a run or comparison folder, or the
+/// summary and chart of a sweep folder.
 pub fn plot(dir: &Path) -> anyhow::Result<()> {
+    if dir.join(sweep::SWEEP_FILE).is_file() {
+        return sweep::replot(dir);
+    }
     let list = dir.join(COMPARE_FILE);
     if !list.is_file() {
         return report::write_run(dir);

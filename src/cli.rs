@@ -235,9 +235,10 @@ enum Sub {
         #[arg(default_value = "scenarios")]
         dir: PathBuf,
     },
-    /// Redraw the charts and report.html of a run (or comparison) folder from its CSV tables
+    /// Redraw the charts and report.html of a run (or comparison) folder from its CSV tables,
+    /// or the summary and chart of a sweep folder
     Plot {
-        /// Run folder written by `commune-sim run` or `compare`
+        /// Run folder written by `commune-sim run` or `compare`, or a sweep folder
         run_dir: PathBuf,
     },
 }

@@ -12,8 +12,6 @@
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use anyhow::Context;
-
 use super::progress::Progress;
 use crate::app::{self, Simulated};
 use crate::scenario::Scenario;
@@ -31,7 +29,7 @@ impl Worker {
             let pool = rayon::ThreadPoolBuilder::new()
                 .num_threads(threads)
                 .build()
-                .context("failed to start worker threads")?;
+                .map_err(|e| anyhow::anyhow!("failed to start worker threads: {e}"))?;
             Ok(Worker { pool })
         }
         #[cfg(not(feature = "parallel"))]

@@ -507,26 +507,50 @@ fn finish(
     let summary_path = out.join(SUMMARY_FILE);
     let chart_dir = out.join(charts::CHARTS_DIR);
     if whole && !table_text.is_empty() {
-        let table = Table::parse(&table_text)?;
-        write_atomic(&summary_path, &table::summary_csv(&table, &keys)?)?;
-        let source = format!(
-            "commune-sim {}, scenario {}, scale {}, {} seeds per point ({}); table: sweep.csv",
-            env!("CARGO_PKG_VERSION"),
-            def.scenario.name,
-            def.scenario.params.population.scale,
-            def.seeds.count(),
-            match &def.seeds {
-                Seeds::Derived { master, .. } => format!("master seed {master}"),
-                Seeds::List(_) => "seed list".to_string(),
-            }
-        );
-        let fig = many::sweep_figure(&sweep_bands(&table, &keys)?, &def.scenario.name, source);
-        charts::write_figure(out, &fig)?;
+        draw(out, def, &Table::parse(&table_text)?)
     } else {
         let _ = fs::remove_file(&summary_path);
         let _ = fs::remove_dir_all(&chart_dir);
+        Ok(())
     }
-    Ok(())
+}
+
+/// `summary.csv` and the band chart of a whole sweep from its table.
+fn draw(out: &Path, def: &Definition, table: &Table) -> anyhow::Result<()> {
+    let keys = def.grid.keys();
+    write_atomic(&out.join(SUMMARY_FILE), &table::summary_csv(table, &keys)?)?;
+    let source = format!(
+        "commune-sim {}, scenario {}, scale {}, {} seeds per point ({}); table: sweep.csv",
+        env!("CARGO_PKG_VERSION"),
+        def.scenario.name,
+        def.scenario.params.population.scale,
+        def.seeds.count(),
+        match &def.seeds {
+            Seeds::Derived { master, .. } => format!("master seed {master}"),
+            Seeds::List(_) => "seed list".to_string(),
+        }
+    );
+    let fig = many::sweep_figure(&sweep_bands(table, &keys)?, &def.scenario.name, source);
+    charts::write_figure(out, &fig)
+}
+
+/// `commune-sim plot` on a sweep folder: redraws `summary.csv` and the band chart from
+/// `sweep.csv`.
+pub fn replot(dir: &Path) -> anyhow::Result<()> {
+    let (def, _, shard) = Definition::read(dir)?;
+    if let Some((k, n)) = shard {
+        bail!(
+            "{} is shard {k}/{n} of a sweep: a shard has no summary or chart; `commune-sim merge` the shards",
+            dir.display()
+        );
+    }
+    let path = dir.join(TABLE_FILE);
+    let text =
+        fs::read_to_string(&path).with_context(|| format!("failed to read {}", path.display()))?;
+    if text.is_empty() {
+        bail!("{} has no rows: every run failed", path.display());
+    }
+    draw(dir, &def, &Table::parse(&text)?)
 }
 
 /// `failures.csv`: `run_id, point, replicate, seed, <keys>, error`, in run order.

@@ -2,6 +2,7 @@
 //! a terminal, a plain line every few seconds otherwise (logs of cluster jobs), nothing with
 //! `--quiet`. Progress never touches the output files.
 
+#[cfg(feature = "progress")]
 use std::io::IsTerminal;
 use std::sync::Mutex;
 #[cfg(feature = "progress")]
@@ -42,10 +43,8 @@ struct Plain {
 impl Progress {
     /// Progress over `total` runs, `what` naming them in the bar ("runs").
     pub fn new(total: usize, mode: Mode, what: &str) -> Progress {
-        let terminal = std::io::stderr().is_terminal();
-        let bar_wanted = mode == Mode::Auto && terminal;
         #[cfg(feature = "progress")]
-        let bar = bar_wanted.then(|| {
+        let bar = (mode == Mode::Auto && std::io::stderr().is_terminal()).then(|| {
             let bar = indicatif::ProgressBar::new(total as u64);
             let style = indicatif::ProgressStyle::with_template(&format!(
                 "{{bar:40}} {{pos}}/{{len}} {what} ({{per_sec}}, {{eta}} left) {{msg}}"

@@ -115,6 +115,11 @@ fn shards_merge_into_exactly_the_unsharded_sweep() {
         assert!(whole.join(f).is_file(), "missing {f}");
     }
     assert!(!whole.join("failures.csv").exists());
+    // `plot` redraws the summary and chart from the table, byte for byte.
+    let before = files(&whole);
+    fs::remove_file(whole.join("summary.csv")).unwrap();
+    ok(&commune_sim(&["plot", arg(&whole)]));
+    assert!(files(&whole) == before, "plot changed the sweep folder");
 
     let shards: Vec<PathBuf> = (1..=3)
         .map(|k| {
