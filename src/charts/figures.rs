@@ -110,8 +110,8 @@ impl Ctx<'_> {
         let n = sizes.iter().copied().max().unwrap_or(0);
         (n > 0).then(|| {
             format!(
-                "Ensemble{}: yearly lines and bars are the mean of {n} seeds, shaded bands the 5th to 95th percentile; \
-                 monthly and provincial charts show the first seed.",
+                "Ensemble{}: yearly lines and bars are the mean of {n} seeds, shaded bands the 5th to 95th percentile \
+                 (hidden under the line where narrower); monthly and provincial charts show the first seed.",
                 if sizes.iter().all(|s| *s == n) { "" } else { "s (some runs single)" }
             )
         })

@@ -54,10 +54,13 @@ pub struct PointBands {
 pub fn sweep_figure(points: &[PointBands], scenario: &str, source: String) -> Figure {
     let shown = &points[..points.len().min(PALETTE.len())];
     let seeds = points.iter().map(|p| p.seeds).max().unwrap_or(0);
-    let mut notes = vec![format!(
-        "Lines: mean over the {seeds} seed{} of each grid point; shaded: 5th to 95th percentile. Totals are national equivalents (each run's totals ÷ its share of people simulated).",
-        if seeds == 1 { "" } else { "s" }
-    )];
+    let mut notes = vec![
+        format!(
+            "Lines: mean over the {seeds} seed{} of each grid point; shaded: 5th to 95th percentile (hidden under the line where narrower).",
+            if seeds == 1 { "" } else { "s" }
+        ),
+        "Totals are national equivalents (each run's totals ÷ its share of people simulated); summary.csv has every column.".into(),
+    ];
     if shown.len() < points.len() {
         notes.push(format!(
             "The first {} of {} grid points are drawn; summary.csv has them all.",
