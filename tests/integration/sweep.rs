@@ -8,7 +8,8 @@ use std::process::Output;
 
 use crate::common::{SMALL_SCALE, arg, commune_sim};
 
-/// A 2-point × 2-seed sweep of the small scenario (4 runs) into `out`, with `extra` arguments.
+/// A 2-point × 2-seed sweep of the small scenario (4 runs) into `out`, with `extra` arguments
+/// (on one thread unless they say otherwise: the test harness already runs tests in parallel).
 fn sweep(out: &Path, extra: &[&str]) -> Output {
     let mut args = vec![
         "sweep",
@@ -24,6 +25,9 @@ fn sweep(out: &Path, extra: &[&str]) -> Output {
         "--quiet",
     ];
     args.extend_from_slice(extra);
+    if !extra.contains(&"--threads") {
+        args.extend(["--threads", "1"]);
+    }
     commune_sim(&args)
 }
 
@@ -410,6 +414,8 @@ fn run_with_seeds_writes_an_ensemble() {
         "3",
         "--out",
         arg(&out),
+        "--threads",
+        "1",
         "--quiet",
     ]));
     let table = rows(&read(out.join("ensemble.csv")));
@@ -444,6 +450,8 @@ fn sensitivity_writes_ranked_effects() {
         "2",
         "--out",
         arg(&out),
+        "--threads",
+        "1",
         "--quiet",
     ]);
     ok(&o);
