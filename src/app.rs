@@ -14,6 +14,7 @@ use crate::export::{self, Timing};
 use crate::report;
 use crate::scenario::{self, PARAMS, Scenario};
 use crate::step;
+use crate::sweep::{self, ensemble};
 use crate::world::{self, World};
 
 /// Runs a parsed command.
@@ -45,6 +46,9 @@ pub fn main(command: Command) -> anyhow::Result<()> {
             println!("redrew {}", run_dir.display());
             Ok(())
         }
+        Command::Sweep(args) => sweep::sweep(&args).map(|_| ()),
+        Command::Merge(args) => sweep::merge(&args).map(|_| ()),
+        Command::Sensitivity(args) => sweep::morris::screen(&args).map(|_| ()),
         Command::Check { scenario } => {
             let s = scenario::load(&scenario)?;
             println!(
@@ -61,27 +65,48 @@ pub fn main(command: Command) -> anyhow::Result<()> {
     }
 }
 
-/// The scenario with the command line's overrides applied.
+/// The scenario with the command line's overrides applied: `--seed`, `--scale`, then every
+/// `--set` (checked as the validator checks a file).
 pub fn prepare(args: &RunArgs) -> anyhow::Result<Scenario> {
     let mut s = scenario::load(&args.scenario)?;
     if let Some(seed) = args.seed {
         s.seed = seed;
     }
     if let Some(scale) = args.scale {
-        let def = PARAMS
-            .iter()
-            .find(|d| d.section == "population" && d.name == "scale")
-            .expect("scale is defined");
-        if !(scale.is_finite() && def.min <= scale && scale <= def.max) {
-            bail!(
-                "--scale must be a number from {} to {}, got {scale}",
-                def.min,
-                def.max
-            );
-        }
-        s.params.population.scale = scale;
+        set_scale(&mut s, scale)?;
+    }
+    if !args.set.is_empty() {
+        let settings = sweep::set::parse_settings(&args.set)?;
+        s = sweep::set::apply(&s, &settings);
+        sweep::set::check(&s).context("the --set values do not fit together")?;
     }
     Ok(s)
+}
+
+/// Sets `--scale`, refusing a value outside the registry's range.
+pub fn set_scale(s: &mut Scenario, scale: f64) -> anyhow::Result<()> {
+    let def = PARAMS
+        .iter()
+        .find(|d| d.section == "population" && d.name == "scale")
+        .expect("scale is defined");
+    if !(scale.is_finite() && def.min <= scale && scale <= def.max) {
+        bail!(
+            "--scale must be a number from {} to {}, got {scale}",
+            def.min,
+            def.max
+        );
+    }
+    s.params.population.scale = scale;
+    Ok(())
+}
+
+/// `--threads`: the number given (at least 1), or all cores.
+pub fn threads(given: Option<usize>) -> anyhow::Result<usize> {
+    let threads = given.unwrap_or_else(default_threads);
+    if threads == 0 {
+        bail!("--threads must be at least 1");
+    }
+    Ok(threads)
 }
 
 /// A finished simulation.
@@ -178,31 +203,53 @@ fn available_memory() -> Option<f64> {
     Some(kb * 1024.0)
 }
 
-/// `commune-sim run`: simulates the scenario and writes its run folder, which it returns.
+/// `commune-sim run`: simulates the scenario and writes its run folder, which it returns. With
+/// `--seeds N`, an ensemble: the folder's tables are the first seed's, `ensemble.csv` holds every
+/// seed's yearly rows, and the charts draw the mean and a 5–95% band.
 pub fn run(args: &RunArgs) -> anyhow::Result<PathBuf> {
     let s = prepare(args)?;
     let out = args
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("output").join(&s.name));
-    let threads = args.threads.unwrap_or_else(default_threads);
-    if threads == 0 {
-        bail!("--threads must be at least 1");
+    let threads = threads(args.threads)?;
+    if args.seeds == Some(0) {
+        bail!("--seeds must be at least 1");
     }
     // Refuse what cannot succeed before spending time on it.
     export::check_destination(&out, args.force)?;
     check_memory(&s)?;
     let started = Instant::now();
-    let sim = in_pool(threads, || simulate_checked(&s, args.audit))??;
+    let (s, sim, extra) = match args.seeds {
+        None => {
+            let sim = in_pool(threads, || simulate_checked(&s, args.audit))??;
+            (s, sim, Vec::new())
+        }
+        Some(n) => {
+            let e = ensemble::simulate(&s, n, threads, args.audit, args.quiet)?;
+            (e.scenario, e.first, e.files)
+        }
+    };
     let total = started.elapsed().as_secs_f64();
     let timing = Timing {
         threads,
         build_seconds: sim.build_seconds,
         simulate_seconds: total - sim.build_seconds,
     };
-    export::write_run(&out, &s, &sim.world, &sim.recorder, &timing, args.force)?;
+    export::write_run_with(
+        &out,
+        &s,
+        &sim.world,
+        &sim.recorder,
+        &timing,
+        args.force,
+        &extra,
+    )?;
     if !args.quiet {
         print_summary(&s, &sim.world, &sim.recorder, &out, total);
+        if let Some((_, text)) = extra.iter().find(|(f, _)| f == ensemble::TABLE) {
+            print!("{}", ensemble::summary(text)?);
+        }
     }
     Ok(out)
 }
@@ -324,12 +371,12 @@ fn calibrate(args: &CalibrateArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn default_threads() -> usize {
+pub(crate) fn default_threads() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
 /// Runs `f` on a pool of `threads` workers (or directly without the `parallel` feature).
-fn in_pool<R: Send>(threads: usize, f: impl FnOnce() -> R + Send) -> anyhow::Result<R> {
+pub(crate) fn in_pool<R: Send>(threads: usize, f: impl FnOnce() -> R + Send) -> anyhow::Result<R> {
     #[cfg(feature = "parallel")]
     {
         let pool = rayon::ThreadPoolBuilder::new()
@@ -398,6 +445,8 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<PathBuf> {
             scenario: path.clone(),
             out: None,
             seed: args.seed,
+            set: Vec::new(),
+            seeds: args.seeds,
             threads: args.threads,
             scale: args.scale,
             quiet: true,
@@ -405,7 +454,12 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<PathBuf> {
             force: true,
             audit: cfg!(debug_assertions),
         };
-        let s = prepare(&run_args)?;
+        let mut s = prepare(&run_args)?;
+        // An ensemble's folder holds the first seed's run, and says which ensemble it is.
+        let ensemble_toml = args.seeds.map(|n| ensemble::manifest(s.seed, n));
+        if args.seeds.is_some() {
+            s.seed = ensemble::seed(s.seed, 0);
+        }
         let mut name = sanitise(&s.name);
         let base = name.clone();
         let mut k = 2;
@@ -414,7 +468,7 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<PathBuf> {
             k += 1;
         }
         names.push(name.clone());
-        prepared.push((run_args, s.to_toml(), name));
+        prepared.push((run_args, s.to_toml(), ensemble_toml, name));
     }
     let out = args
         .out
@@ -431,11 +485,11 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<PathBuf> {
     }
     let mut runs = Vec::new();
     let mut listed = Vec::new();
-    for (mut run_args, resolved, name) in prepared {
+    for (mut run_args, resolved, ensemble_toml, name) in prepared {
         let own = out.join("runs").join(&name);
         let reuse = [PathBuf::from("output").join(&name), own.clone()]
             .into_iter()
-            .find(|dir| is_finished_run_of(dir, &resolved));
+            .find(|dir| is_finished_run_of(dir, &resolved, ensemble_toml.as_deref()));
         let dir = match reuse {
             Some(dir) => {
                 if !args.quiet {
@@ -469,8 +523,12 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<PathBuf> {
     Ok(out)
 }
 
-/// `commune-sim plot`: redraws the charts and report of a run or comparison folder.
+/// `commune-sim plot`: redraws the charts and report of a run or comparison folder, or the
+/// summary and chart of a sweep folder.
 pub fn plot(dir: &Path) -> anyhow::Result<()> {
+    if dir.join(sweep::SWEEP_FILE).is_file() {
+        return sweep::replot(dir);
+    }
     let list = dir.join(COMPARE_FILE);
     if !list.is_file() {
         return report::write_run(dir);
@@ -506,15 +564,27 @@ pub fn plot(dir: &Path) -> anyhow::Result<()> {
     report::write_compare(dir, &runs)
 }
 
-/// True if `dir` holds a whole run of exactly `resolved` by this program version.
-fn is_finished_run_of(dir: &Path, resolved: &str) -> bool {
+/// True if `dir` holds a whole run of exactly `resolved` by this program version, and the
+/// ensemble `ensemble_toml` describes (or no ensemble).
+fn is_finished_run_of(dir: &Path, resolved: &str, ensemble_toml: Option<&str>) -> bool {
+    let ensemble_path = dir.join(ensemble::MANIFEST);
+    let same_ensemble = match ensemble_toml {
+        Some(e) => {
+            fs::read_to_string(&ensemble_path).is_ok_and(|t| t == e)
+                && dir.join(ensemble::TABLE).is_file()
+        }
+        None => !ensemble_path.exists(),
+    };
     let same_scenario = fs::read_to_string(dir.join("scenario.toml")).is_ok_and(|t| t == resolved);
     let same_version = fs::read_to_string(dir.join("manifest.toml"))
         .ok()
         .and_then(|t| t.parse::<toml::Table>().ok())
         .and_then(|m| Some(m.get("run")?.get("version")?.as_str()? == env!("CARGO_PKG_VERSION")))
         .unwrap_or(false);
-    same_scenario && same_version && export::RUN_FILES.iter().all(|f| dir.join(f).is_file())
+    same_scenario
+        && same_version
+        && same_ensemble
+        && export::RUN_FILES.iter().all(|f| dir.join(f).is_file())
 }
 
 /// A scenario name as a folder-name part: `[A-Za-z0-9_-]`, others as `_`.
@@ -559,7 +629,17 @@ fn write_compare_file(out: &Path, listed: &[(String, PathBuf)]) -> anyhow::Resul
 fn print_headline(runs: &[Run]) {
     let tables: Vec<Vec<report::Metric>> = runs.iter().map(report::headline).collect();
     let Some(first) = tables.first() else { return };
-    print!("  {:<34}", "national equivalents");
+    let seeds = tables
+        .iter()
+        .flat_map(|t| t.iter().map(|m| m.seeds))
+        .max()
+        .unwrap_or(1);
+    let title = if seeds > 1 {
+        format!("national equivalents, mean of {seeds} seeds")
+    } else {
+        "national equivalents".to_string()
+    };
+    print!("  {title:<34}");
     for r in runs {
         print!(" {:>16}", r.meta.name);
     }

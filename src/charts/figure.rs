@@ -134,7 +134,13 @@ pub enum Kind {
     Points(Marker),
     /// A filled band between these lower values (same xs) and the series' values.
     Band(Vec<f64>),
+    /// A light, see-through band between these lower values (same xs) and the series' values:
+    /// the spread of an ensemble around its mean line, which overlapping bands leave visible.
+    Shade(Vec<f64>),
 }
+
+/// Opacity of a [`Kind::Shade`] band.
+const SHADE_ALPHA: f64 = 0.3;
 
 #[derive(Clone, Copy, Debug)]
 pub enum Marker {
@@ -287,7 +293,7 @@ impl Panel {
                         Kind::Dashed => Swatch::Dashed,
                         Kind::LineMarked(m) => Swatch::Marked(m),
                         Kind::Points(m) => Swatch::Point(m),
-                        Kind::Band(_) => Swatch::Fill,
+                        Kind::Band(_) | Kind::Shade(_) => Swatch::Fill,
                     };
                     (s.label.clone(), s.colour, sw)
                 })
@@ -362,7 +368,7 @@ impl Panel {
         let xs = series.iter().flat_map(|s| s.points.iter().map(|p| p.0));
         let ys = series.iter().flat_map(|s| {
             let lower = match &s.kind {
-                Kind::Band(l) => l.clone(),
+                Kind::Band(l) | Kind::Shade(l) => l.clone(),
                 _ => Vec::new(),
             };
             s.points.iter().map(|p| p.1).chain(lower)
@@ -399,21 +405,26 @@ impl Panel {
             .map_err(fail)?;
         // Bands first, then lines, then points on top.
         for s in series {
-            if let Kind::Band(lower) = &s.kind {
-                let mut poly: Vec<(f64, f64)> = s.points.clone();
-                poly.extend(s.points.iter().zip(lower).rev().map(|(p, l)| (p.0, *l)));
-                let poly: Vec<(f64, f64)> = poly.into_iter().filter(|p| finite(*p)).collect();
-                chart
-                    .draw_series(std::iter::once(Polygon::new(
-                        poly,
-                        s.colour.mix(0.85).filled(),
-                    )))
-                    .map_err(fail)?;
-            }
+            let (lower, alpha) = match &s.kind {
+                Kind::Band(lower) => (lower, 0.85),
+                Kind::Shade(lower) => (lower, SHADE_ALPHA),
+                _ => continue,
+            };
+            let mut poly: Vec<(f64, f64)> = s.points.clone();
+            poly.extend(s.points.iter().zip(lower).rev().map(|(p, l)| (p.0, *l)));
+            let poly: Vec<(f64, f64)> = poly.into_iter().filter(|p| finite(*p)).collect();
+            chart
+                .draw_series(std::iter::once(Polygon::new(
+                    poly,
+                    s.colour.mix(alpha).filled(),
+                )))
+                .map_err(fail)?;
         }
         let rank = |c: &RGBColor| PALETTE.iter().position(|p| p == c);
+        // The official series' black is in the palette too, but it is not a scenario.
         let last = series
             .iter()
+            .filter(|s| s.colour != OFFICIAL)
             .filter_map(|s| rank(&s.colour))
             .max()
             .unwrap_or(0);

@@ -48,14 +48,18 @@ impl Ctx<'_> {
 
     fn source(&self) -> String {
         let version = self.runs.first().map_or("?", |r| r.meta.version.as_str());
+        let seeds = |r: &Run| match r.ensemble.len() {
+            0 => format!("seed {}", r.meta.seed),
+            n => format!("{n} seeds, the first {}", r.meta.seed),
+        };
         let scenarios = if self.single() {
-            let m = &self.runs[0].meta;
-            format!("scenario {}, seed {}", m.name, m.seed)
+            let r = &self.runs[0];
+            format!("scenario {}, {}", r.meta.name, seeds(r))
         } else {
             let names: Vec<String> = self
                 .runs
                 .iter()
-                .map(|r| format!("{} (seed {})", r.meta.name, r.meta.seed))
+                .map(|r| format!("{} ({})", r.meta.name, seeds(r)))
                 .collect();
             format!("scenarios {}", names.join(", "))
         };
@@ -100,7 +104,41 @@ impl Ctx<'_> {
         )
     }
 
-    /// Yearly series `f` of run `r`, scaled to national equivalents by `k` (times `unit`).
+    /// The note of a figure whose yearly lines are ensemble means, if any run is an ensemble.
+    fn ensemble_note(&self) -> Option<String> {
+        let sizes: Vec<usize> = self.runs.iter().map(|r| r.ensemble.len()).collect();
+        let n = sizes.iter().copied().max().unwrap_or(0);
+        (n > 0).then(|| {
+            format!(
+                "Ensemble{}: yearly lines and bars are the mean of {n} seeds, shaded bands the 5th to 95th percentile \
+                 (hidden under the line where narrower); monthly and provincial charts show the first seed.",
+                if sizes.iter().all(|s| *s == n) { "" } else { "s (some runs single)" }
+            )
+        })
+    }
+
+    /// The 5–95% band of yearly `f` over run `r`'s ensemble, drawn light in `colour` behind its
+    /// mean line; None for a single run.
+    fn shade(
+        &self,
+        r: &Run,
+        f: impl Fn(&YearRow) -> f64,
+        national: bool,
+        unit: f64,
+        colour: plotters::style::RGBColor,
+    ) -> Option<Series> {
+        if r.ensemble.is_empty() {
+            return None;
+        }
+        let band = r.band(f, national, unit);
+        Some(Series {
+            label: String::new(),
+            colour,
+            kind: Kind::Shade(band.iter().map(|b| b.p5).collect()),
+            points: band.iter().map(|b| (f64::from(b.year), b.p95)).collect(),
+        })
+    }
+
     /// A panel of series over time, 0 on the y axis; compared scenarios nest their lines.
     fn xy(
         &self,
@@ -123,6 +161,8 @@ impl Ctx<'_> {
         }
     }
 
+    /// Yearly series `f` of run `r`, as national equivalents if `national` (times `unit`): the
+    /// mean over the seeds for an ensemble.
     fn yearly(
         &self,
         r: &Run,
@@ -130,6 +170,13 @@ impl Ctx<'_> {
         national: bool,
         unit: f64,
     ) -> Vec<(f64, f64)> {
+        if !r.ensemble.is_empty() {
+            return r
+                .band(f, national, unit)
+                .iter()
+                .map(|b| (f64::from(b.year), b.mean))
+                .collect();
+        }
         let k = if national { r.national() } else { 1.0 } * unit;
         r.yearly
             .iter()
@@ -176,10 +223,11 @@ impl Ctx<'_> {
             Marker::Square,
         );
         let retained = |y: &YearRow| y.grain_output_mt - y.procurement_mt + y.resales_mt;
-        let notes = vec![
+        let mut notes = vec![
             "Retained = true output − procurement + resales (grain left in the villages, calendar year).".into(),
             self.scale_note(),
         ];
+        notes.extend(self.ensemble_note());
         if self.single() {
             let r = &self.runs[0];
             let s = |label: &str, c: usize, kind: Kind, pts| Series {
@@ -223,6 +271,11 @@ impl Ctx<'_> {
                 claimed,
                 official_proc,
             ];
+            let shades = [
+                self.shade(r, |y| y.grain_output_mt, true, 1.0, colour(0)),
+                self.shade(r, |y| y.procurement_mt, true, 1.0, colour(2)),
+            ];
+            let series: Vec<Series> = shades.into_iter().flatten().chain(series).collect();
             let panel = self.xy(String::new(), x, y, series, TimeAxis::Years);
             return self.figure(
                 "grain",
@@ -234,6 +287,10 @@ impl Ctx<'_> {
         }
         let mut left = Vec::new();
         let mut right = Vec::new();
+        for (i, r) in self.runs.iter().enumerate() {
+            left.extend(self.shade(r, |y| y.grain_output_mt, true, 1.0, colour(i)));
+            right.extend(self.shade(r, |y| y.procurement_mt, true, 1.0, colour(i)));
+        }
         for (i, r) in self.runs.iter().enumerate() {
             let n = &r.meta.name;
             left.push(Series {
@@ -481,10 +538,11 @@ impl Ctx<'_> {
     }
 
     fn iron(&self) -> Figure {
-        let notes = vec![
+        let mut notes = vec![
             "Reported: all pig iron the furnaces made; usable: the part fit for use, by furnace type (improvised, traditional, small modern).".into(),
             self.scale_note(),
         ];
+        notes.extend(self.ensemble_note());
         let mut series = Vec::new();
         let mut cost = Vec::new();
         for (i, r) in self.runs.iter().enumerate() {
@@ -551,13 +609,27 @@ impl Ctx<'_> {
 
     fn people(&self) -> Figure {
         let x = "year";
-        let notes = vec![
+        let mut notes = vec![
             "Registered (official) death rates understate famine deaths. Excess deaths: deaths above the first simulated year's death rate.".into(),
             self.scale_note(),
         ];
+        notes.extend(self.ensemble_note());
         let mut counts = Vec::new();
         let mut rates = Vec::new();
         let mut excess = Vec::new();
+        for (i, r) in self.runs.iter().enumerate() {
+            let (cb, cd) = if self.single() {
+                (colour(0), colour(1))
+            } else {
+                (colour(i), colour(i))
+            };
+            if self.single() {
+                counts.extend(self.shade(r, |y| y.births, true, 1e-6, cb));
+                rates.extend(self.shade(r, |y| y.cbr_per_1000, false, 1.0, cb));
+            }
+            counts.extend(self.shade(r, |y| y.deaths, true, 1e-6, cd));
+            rates.extend(self.shade(r, |y| y.cdr_per_1000, false, 1.0, cd));
+        }
         for (i, r) in self.runs.iter().enumerate() {
             let single = self.single();
             let p = if single {
@@ -603,6 +675,7 @@ impl Ctx<'_> {
                 points: self.yearly(r, |y| y.cdr_per_1000, false, 1.0),
             });
             let (y0, y1) = self.years();
+            let by_year = self.yearly(r, |y| y.excess_deaths, true, 1e-6);
             excess.push(Group {
                 label: if single {
                     "excess deaths".into()
@@ -612,10 +685,10 @@ impl Ctx<'_> {
                 colour: if single { colour(1) } else { colour(i) },
                 values: (y0..=y1)
                     .map(|year| {
-                        r.yearly
+                        by_year
                             .iter()
-                            .find(|y| y.year == year)
-                            .map_or(f64::NAN, |y| y.excess_deaths * r.national() * 1e-6)
+                            .find(|(x, _)| *x == f64::from(year))
+                            .map_or(f64::NAN, |(_, v)| *v)
                     })
                     .collect(),
             });

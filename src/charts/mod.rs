@@ -4,10 +4,12 @@
 //!
 //! [`series`] reads a run folder into typed series, [`figures`] says what each chart shows, and
 //! [`figure`] draws any chart to PNG and SVG with the embedded Noto Sans font, so no system
-//! fonts are needed and the bytes depend only on the data.
+//! fonts are needed and the bytes depend only on the data. [`many`] has the charts of many runs
+//! (a sweep's bands, a Morris screening's ranking).
 
 pub mod figure;
 pub mod figures;
+pub mod many;
 pub mod series;
 
 use std::fs;
@@ -74,4 +76,17 @@ pub fn draw(dir: &Path, runs: &[Run]) -> anyhow::Result<Vec<Drawn>> {
         });
     }
     Ok(drawn)
+}
+
+/// Draws `fig` into `dir/charts/<name>.png` and `.svg`.
+pub fn write_figure(dir: &Path, fig: &Figure) -> anyhow::Result<()> {
+    register_fonts();
+    let charts = dir.join(CHARTS_DIR);
+    fs::create_dir_all(&charts)
+        .with_context(|| format!("failed to create {}", charts.display()))?;
+    for (ext, bytes) in [("png", fig.png()?), ("svg", fig.svg()?.into_bytes())] {
+        let path = charts.join(format!("{}.{ext}", fig.name));
+        fs::write(&path, bytes).with_context(|| format!("failed to write {}", path.display()))?;
+    }
+    Ok(())
 }

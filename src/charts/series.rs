@@ -103,6 +103,24 @@ pub struct Meta {
     pub scenario: toml::Table,
 }
 
+/// One seed of an ensemble (`ensemble.csv` of `run --seeds N`).
+#[derive(Clone, Debug)]
+pub struct Replicate {
+    pub seed: u64,
+    /// This seed's share of the country's people simulated.
+    pub people_share: f64,
+    pub yearly: Vec<YearRow>,
+}
+
+/// The mean and the 5th and 95th percentiles of a yearly value over an ensemble's seeds.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Band {
+    pub year: u32,
+    pub mean: f64,
+    pub p5: f64,
+    pub p95: f64,
+}
+
 /// A run folder, read.
 #[derive(Clone, Debug)]
 pub struct Run {
@@ -112,6 +130,9 @@ pub struct Run {
     pub provinces: Vec<ProvinceRow>,
     pub communes: Vec<CommuneRow>,
     pub fit: Option<TextTable>,
+    /// Every seed of an ensemble run (the first is the seed of the other tables); empty for a
+    /// single run.
+    pub ensemble: Vec<Replicate>,
 }
 
 impl Run {
@@ -136,7 +157,41 @@ impl Run {
             provinces: read_csv(dir, "provinces_yearly.csv")?,
             communes: read_csv(dir, "communes_yearly.csv")?,
             fit,
+            ensemble: read_ensemble(dir)?,
         })
+    }
+
+    /// Mean and 5–95% of `f` per year over the ensemble (national equivalents if `national`,
+    /// times `unit`); empty for a single run.
+    pub fn band(&self, f: impl Fn(&YearRow) -> f64, national: bool, unit: f64) -> Vec<Band> {
+        let mut years: Vec<u32> = self
+            .ensemble
+            .iter()
+            .flat_map(|r| r.yearly.iter().map(|y| y.year))
+            .collect();
+        years.sort_unstable();
+        years.dedup();
+        years
+            .into_iter()
+            .filter_map(|year| {
+                let xs: Vec<f64> = self
+                    .ensemble
+                    .iter()
+                    .filter_map(|r| {
+                        let y = r.yearly.iter().find(|y| y.year == year)?;
+                        let k = if national { 1.0 / r.people_share } else { 1.0 };
+                        Some(f(y) * k * unit)
+                    })
+                    .filter(|x| x.is_finite())
+                    .collect();
+                (!xs.is_empty()).then(|| Band {
+                    year,
+                    mean: crate::sweep::table::mean(&xs),
+                    p5: crate::sweep::table::quantile(&xs, 0.05),
+                    p95: crate::sweep::table::quantile(&xs, 0.95),
+                })
+            })
+            .collect()
     }
 
     /// Factor from simulated totals to national equivalents.
@@ -246,6 +301,61 @@ impl Official {
                 .collect()
         })
     }
+}
+
+/// `ensemble.csv` if the folder has one: rows grouped by `run_id`, in file order.
+fn read_ensemble(dir: &Path) -> anyhow::Result<Vec<Replicate>> {
+    let file = "ensemble.csv";
+    let path = dir.join(file);
+    if !path.is_file() {
+        return Ok(Vec::new());
+    }
+    let bad = |what: String| anyhow::anyhow!("{file} in run folder {}: {what}", dir.display());
+    let mut reader = csv::Reader::from_path(&path).with_context(|| missing(dir, file, &path))?;
+    let headers = reader
+        .headers()
+        .with_context(|| missing(dir, file, &path))?
+        .clone();
+    let col = |name: &str| {
+        headers
+            .iter()
+            .position(|h| h == name)
+            .ok_or_else(|| bad(format!("no column {name}")))
+    };
+    let (id, seed, share) = (col("run_id")?, col("seed")?, col("people_share")?);
+    let mut out: Vec<(String, Replicate)> = Vec::new();
+    for (i, record) in reader.records().enumerate() {
+        let record = record.map_err(|e| bad(format!("row {}: {e}", i + 1)))?;
+        let row: YearRow = record
+            .deserialize(Some(&headers))
+            .map_err(|e| bad(format!("row {}: {e}", i + 1)))?;
+        let run = &record[id];
+        if out.last().is_none_or(|(r, _)| r != run) {
+            let number = |c: usize| {
+                record[c]
+                    .parse::<f64>()
+                    .map_err(|_| bad(format!("row {}: `{}` is not a number", i + 1, &record[c])))
+            };
+            let people_share = number(share)?;
+            if !(people_share > 0.0 && people_share.is_finite()) {
+                return Err(bad(format!("row {}: people_share must be positive", i + 1)));
+            }
+            out.push((
+                run.to_string(),
+                Replicate {
+                    seed: record[seed]
+                        .parse()
+                        .map_err(|_| bad(format!("row {}: bad seed", i + 1)))?,
+                    people_share,
+                    yearly: Vec::new(),
+                },
+            ));
+        }
+        if let Some((_, r)) = out.last_mut() {
+            r.yearly.push(row);
+        }
+    }
+    Ok(out.into_iter().map(|(_, r)| r).collect())
 }
 
 fn read_toml(dir: &Path, file: &str) -> anyhow::Result<toml::Table> {

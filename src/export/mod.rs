@@ -75,6 +75,20 @@ pub fn write_run(
     timing: &Timing,
     force: bool,
 ) -> anyhow::Result<()> {
+    write_run_with(dir, scenario, world, rec, timing, force, &[])
+}
+
+/// [`write_run`] with `extra` files `(name, text)` (an ensemble's tables), written before the
+/// charts and report are drawn so that they can use them.
+pub fn write_run_with(
+    dir: &Path,
+    scenario: &Scenario,
+    world: &World,
+    rec: &Recorder,
+    timing: &Timing,
+    force: bool,
+    extra: &[(String, String)],
+) -> anyhow::Result<()> {
     check_destination(dir, force)?;
     let parent = dir
         .parent()
@@ -92,7 +106,7 @@ pub fn write_run(
             .with_context(|| format!("failed to remove stale {}", tmp.display()))?;
     }
     fs::create_dir(&tmp).with_context(|| format!("failed to create {}", tmp.display()))?;
-    let written = write_files(&tmp, scenario, world, rec, timing);
+    let written = write_files(&tmp, scenario, world, rec, timing, extra);
     if let Err(e) = written {
         let _ = fs::remove_dir_all(&tmp);
         return Err(e);
@@ -130,6 +144,7 @@ fn write_files(
     world: &World,
     rec: &Recorder,
     timing: &Timing,
+    extra: &[(String, String)],
 ) -> anyhow::Result<()> {
     write_csv(&dir.join("national_monthly.csv"), &rec.monthly)?;
     write_csv(&dir.join("national_yearly.csv"), &rec.yearly)?;
@@ -153,6 +168,9 @@ fn write_files(
         timing.threads, timing.build_seconds, timing.simulate_seconds
     );
     write_text(&dir.join("timing.toml"), &timing)?;
+    for (name, text) in extra {
+        write_text(&dir.join(name), text)?;
+    }
     crate::report::write_run(dir)
 }
 

@@ -45,31 +45,72 @@ pub struct Metric {
     pub key: &'static str,
     pub label: String,
     pub unit: &'static str,
+    /// The value; for an ensemble, the mean over its seeds.
     pub value: f64,
     /// Extra text after the value (the year of a peak).
     pub note: String,
+    /// Seeds the value is the mean of (1 for a single run).
+    pub seeds: usize,
+    /// 5th and 95th percentiles over the seeds (the value itself for a single run).
+    pub p5: f64,
+    pub p95: f64,
 }
 
-/// The headline numbers of a run, national equivalents, over [`LEAP_YEARS`].
+/// The headline numbers of a run, national equivalents, over [`LEAP_YEARS`]; for an ensemble,
+/// the mean of each seed's numbers with their 5–95% range.
 pub fn headline(run: &Run) -> Vec<Metric> {
-    let k = run.national();
+    if run.ensemble.is_empty() {
+        return headline_of(&run.yearly, run.national());
+    }
+    let each: Vec<Vec<Metric>> = run
+        .ensemble
+        .iter()
+        .map(|r| headline_of(&r.yearly, 1.0 / r.people_share))
+        .collect();
+    let mut out = each[0].clone();
+    for (i, m) in out.iter_mut().enumerate() {
+        let xs: Vec<f64> = each
+            .iter()
+            .map(|t| t[i].value)
+            .filter(|x| x.is_finite())
+            .collect();
+        m.value = crate::sweep::table::mean(&xs);
+        m.p5 = crate::sweep::table::quantile(&xs, 0.05);
+        m.p95 = crate::sweep::table::quantile(&xs, 0.95);
+        m.seeds = xs.len();
+        if !m.note.is_empty() {
+            m.note = format!("(mean; first seed {})", m.note);
+        }
+    }
+    out
+}
+
+/// The headline numbers of one run's yearly rows, `k` the factor to national equivalents.
+fn headline_of(yearly: &[charts::series::YearRow], k: f64) -> Vec<Metric> {
     let leap = || {
-        run.yearly
+        yearly
             .iter()
             .filter(|y| (LEAP_YEARS.0..=LEAP_YEARS.1).contains(&y.year))
     };
     let span = format!("{}–{}", LEAP_YEARS.0, LEAP_YEARS.1 % 100);
     let sum = |f: fn(&charts::series::YearRow) -> f64| leap().map(f).sum::<f64>();
-    let peak = run
-        .worst_year()
-        .and_then(|y| run.yearly.iter().find(|r| r.year == y));
-    vec![
+    // The year with the highest death rate (the first of equals), as `Run::worst_year`.
+    let mut peak: Option<&charts::series::YearRow> = None;
+    for y in yearly {
+        if peak.is_none_or(|b| y.cdr_per_1000 > b.cdr_per_1000) {
+            peak = Some(y);
+        }
+    }
+    let mut out = vec![
         Metric {
             key: "output_mt",
             label: format!("Grain output {span}"),
             unit: "Mt",
             value: sum(|y| y.grain_output_mt) * k,
             note: String::new(),
+            seeds: 1,
+            p5: f64::NAN,
+            p95: f64::NAN,
         },
         Metric {
             key: "procurement_mt",
@@ -77,6 +118,9 @@ pub fn headline(run: &Run) -> Vec<Metric> {
             unit: "Mt",
             value: sum(|y| y.procurement_mt) * k,
             note: String::new(),
+            seeds: 1,
+            p5: f64::NAN,
+            p95: f64::NAN,
         },
         Metric {
             key: "deaths_million",
@@ -84,6 +128,9 @@ pub fn headline(run: &Run) -> Vec<Metric> {
             unit: "million",
             value: sum(|y| y.deaths) * k / 1e6,
             note: String::new(),
+            seeds: 1,
+            p5: f64::NAN,
+            p95: f64::NAN,
         },
         Metric {
             key: "excess_deaths_million",
@@ -91,6 +138,9 @@ pub fn headline(run: &Run) -> Vec<Metric> {
             unit: "million",
             value: sum(|y| y.excess_deaths) * k / 1e6,
             note: String::new(),
+            seeds: 1,
+            p5: f64::NAN,
+            p95: f64::NAN,
         },
         Metric {
             key: "peak_cdr_per_1000",
@@ -98,14 +148,21 @@ pub fn headline(run: &Run) -> Vec<Metric> {
             unit: "per 1000",
             value: peak.map_or(f64::NAN, |p| p.cdr_per_1000),
             note: peak.map_or(String::new(), |p| format!("in {}", p.year)),
+            seeds: 1,
+            p5: f64::NAN,
+            p95: f64::NAN,
         },
-    ]
+    ];
+    for m in &mut out {
+        (m.p5, m.p95) = (m.value, m.value);
+    }
+    out
 }
 
 /// Tidy `headline.csv`: one row per scenario and metric, with the difference from the first.
 fn headline_csv(runs: &[Run]) -> String {
     let mut out = String::from(
-        "scenario,seed,scale,metric,unit,value,reference,difference,difference_percent\n",
+        "scenario,seed,scale,metric,unit,value,reference,difference,difference_percent,seeds,p5,p95\n",
     );
     let reference = runs.first().map(headline).unwrap_or_default();
     let ref_name = runs.first().map_or("", |r| r.meta.name.as_str());
@@ -119,8 +176,19 @@ fn headline_csv(runs: &[Run]) -> String {
             };
             let _ = writeln!(
                 out,
-                "{},{},{},{},{},{:.3},{},{:.3},{}",
-                r.meta.name, r.meta.seed, r.meta.scale, m.key, m.unit, m.value, ref_name, diff, pct
+                "{},{},{},{},{},{:.3},{},{:.3},{},{},{:.3},{:.3}",
+                r.meta.name,
+                r.meta.seed,
+                r.meta.scale,
+                m.key,
+                m.unit,
+                m.value,
+                ref_name,
+                diff,
+                pct,
+                m.seeds,
+                m.p5,
+                m.p95
             );
         }
     }
@@ -217,7 +285,7 @@ fn html(runs: &[Run], drawn: &[Drawn]) -> String {
         let m = &r.meta;
         let _ = writeln!(
             h,
-            "<p><b>{}</b>{}: {} <br><small>commune-sim {}, seed {}, scale {} ({} of the people simulated), {} to {}</small></p>",
+            "<p><b>{}</b>{}: {} <br><small>commune-sim {}, {}, scale {} ({} of the people simulated), {} to {}</small></p>",
             esc(&m.name),
             if single || i > 0 { "" } else { " (reference)" },
             esc(if m.description.is_empty() {
@@ -226,7 +294,14 @@ fn html(runs: &[Run], drawn: &[Drawn]) -> String {
                 &m.description
             }),
             esc(&m.version),
-            m.seed,
+            match r.ensemble.len() {
+                0 => format!("seed {}", m.seed),
+                n => format!(
+                    "ensemble of {n} seeds (ensemble.csv; the first, {}, gives the monthly, provincial and commune tables): \
+                     headline numbers and yearly lines are means, with the 5–95% range over the seeds",
+                    m.seed
+                ),
+            },
             m.scale,
             percent(m.people_share),
             m.start,
@@ -300,7 +375,18 @@ fn html(runs: &[Run], drawn: &[Drawn]) -> String {
                 } else {
                     format!(" {}", v.note)
                 };
-                let _ = write!(h, "<td class=\"n\">{}{}</td>", number(v.value), esc(&note));
+                let range = if v.seeds > 1 {
+                    format!(" ({}–{})", number(v.p5), number(v.p95))
+                } else {
+                    String::new()
+                };
+                let _ = write!(
+                    h,
+                    "<td class=\"n\">{}{}{}</td>",
+                    number(v.value),
+                    esc(&range),
+                    esc(&note)
+                );
                 if i > 0 {
                     let d = v.value - m.value;
                     let pct = if m.value != 0.0 && m.value.is_finite() {
