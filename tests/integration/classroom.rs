@@ -1028,7 +1028,6 @@ fn exercise_7_inflation_without_sweep() {
 }
 
 #[test]
-#[ignore = "needs `commune-sim sweep` (being built on another branch)"]
 fn exercise_7_inflation_sweep() {
     let p = page("07-");
     let cmd = command(&p, 0);
