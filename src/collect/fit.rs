@@ -30,8 +30,12 @@ struct Target {
     official: fn(&Series, u32) -> Option<f64>,
 }
 
-/// The national series as (series, year) → value.
-pub struct Series(BTreeMap<(String, u32), f64>);
+/// The national series as (series, year) → value, and the totals over a span of years (such as
+/// the reconstructions of excess deaths) as series → value.
+pub struct Series {
+    yearly: BTreeMap<(String, u32), f64>,
+    totals: BTreeMap<String, f64>,
+}
 
 impl Series {
     /// The series compiled into the program.
@@ -39,9 +43,11 @@ impl Series {
         Series::parse(NATIONAL_CSV)
     }
 
-    /// Reads `series, year, value, ...` rows; rows with a year range or no number are skipped.
+    /// Reads `series, year, value, ...` rows; rows with a span of years (`1958-1961`) are
+    /// totals; rows with no number are skipped.
     pub fn parse(text: &str) -> Series {
-        let mut map = BTreeMap::new();
+        let mut yearly = BTreeMap::new();
+        let mut totals = BTreeMap::new();
         for r in csv::Reader::from_reader(text.as_bytes())
             .records()
             .flatten()
@@ -49,17 +55,60 @@ impl Series {
             let (Some(s), Some(y), Some(v)) = (r.get(0), r.get(1), r.get(2)) else {
                 continue;
             };
-            if let (Ok(y), Ok(v)) = (y.parse::<u32>(), v.parse::<f64>()) {
-                map.insert((s.to_string(), y), v);
+            let Ok(v) = v.parse::<f64>() else { continue };
+            if let Ok(y) = y.parse::<u32>() {
+                yearly.insert((s.to_string(), y), v);
+            } else if y.contains('-') {
+                totals.insert(s.to_string(), v);
             }
         }
-        Series(map)
+        Series { yearly, totals }
     }
 
     pub fn get(&self, series: &str, year: u32) -> Option<f64> {
-        self.0.get(&(series.to_string(), year)).copied()
+        self.yearly.get(&(series.to_string(), year)).copied()
+    }
+
+    /// A total over a span of years.
+    pub fn total(&self, series: &str) -> Option<f64> {
+        self.totals.get(series).copied()
+    }
+
+    /// The median of the demographic reconstructions of excess deaths that the data hold,
+    /// million.
+    pub fn excess_deaths_m(&self) -> Option<f64> {
+        let mut v: Vec<f64> = RECONSTRUCTIONS
+            .iter()
+            .filter_map(|s| self.total(s))
+            .collect();
+        if v.is_empty() {
+            return None;
+        }
+        v.sort_by(f64::total_cmp);
+        let n = v.len();
+        Some(if n % 2 == 1 {
+            v[n / 2]
+        } else {
+            (v[n / 2 - 1] + v[n / 2]) / 2.0
+        })
     }
 }
+
+/// Demographic reconstructions of the famine's excess deaths (MODEL §7.5: 16.5–45 M, central
+/// ~30 M). Their spans differ (1958–61, 1959–61, 1958–62); the famine's deaths fall almost all in
+/// 1959–61, so they are compared with the model's 1958–62 total.
+const RECONSTRUCTIONS: &[&str] = &[
+    "excess_deaths_peng1987",
+    "excess_deaths_coale1984",
+    "excess_deaths_banister1987",
+    "excess_deaths_ashton1984",
+    "excess_deaths_cao2005",
+    "excess_deaths_yang_jisheng",
+    "excess_deaths_jiang_zhenghua",
+];
+
+/// Weight of the excess-deaths row in the calibration objective.
+const EXCESS_WEIGHT: f64 = 1.0;
 
 const TARGETS: &[Target] = &[
     Target {
@@ -148,24 +197,51 @@ pub fn table(yearly: &[NationalYearRow], people_share: f64, series: &Series) -> 
             let Some(official) = (t.official)(series, r.year) else {
                 continue;
             };
-            let model = (t.model)(r, k);
-            let round = |x: f64| (x * 1e4).round() / 1e4;
-            rows.push(FitRow {
-                series: t.name.to_string(),
-                unit: t.unit.to_string(),
-                year: r.year,
-                model: round(model),
-                official: round(official),
-                error: round(if official != 0.0 {
-                    model / official - 1.0
-                } else {
-                    0.0
-                }),
-                weight: t.weight,
-            });
+            rows.push(row(
+                t.name,
+                t.unit,
+                r.year,
+                (t.model)(r, k),
+                official,
+                t.weight,
+            ));
         }
     }
+    // Registered deaths understate the famine; the reconstructions do not.
+    let famine: Vec<&NationalYearRow> = yearly
+        .iter()
+        .filter(|r| (1958..=1962).contains(&r.year))
+        .collect();
+    if let (5, Some(official)) = (famine.len(), series.excess_deaths_m()) {
+        let model = famine.iter().map(|r| r.excess_deaths).sum::<f64>() * k / 1e6;
+        rows.push(row(
+            "excess_deaths_1958_62_m",
+            "million (median of demographic reconstructions)",
+            1962,
+            model,
+            official,
+            EXCESS_WEIGHT,
+        ));
+    }
     rows
+}
+
+/// A fit row, rounded to four decimals.
+fn row(series: &str, unit: &str, year: u32, model: f64, official: f64, weight: f64) -> FitRow {
+    let round = |x: f64| (x * 1e4).round() / 1e4;
+    FitRow {
+        series: series.to_string(),
+        unit: unit.to_string(),
+        year,
+        model: round(model),
+        official: round(official),
+        error: round(if official != 0.0 {
+            model / official - 1.0
+        } else {
+            0.0
+        }),
+        weight,
+    }
 }
 
 /// The calibration objective: the weighted mean of squared log ratios of model to official
@@ -195,5 +271,7 @@ mod tests {
         let ratio = (TARGETS[1].official)(&s, 1958).unwrap();
         assert!((ratio - 1.875).abs() < 1e-9, "{ratio}");
         assert_eq!((TARGETS[0].official)(&s, 1961), Some(147.5));
+        // Peng 23, Coale 27, Banister 30, Ashton 30, Cao 32.5, Yang 36, Jiang 17 → 30.
+        assert_eq!(s.excess_deaths_m(), Some(30.0));
     }
 }
