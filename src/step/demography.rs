@@ -12,7 +12,7 @@
 //! of mean three months each (a nine-month Erlang delay).
 
 use super::consume::Intake;
-use super::curve::limit;
+use super::curve::{AtReserve, ReserveTable, limit};
 use super::{CommuneCtx, CommuneMonth, Knobs};
 use crate::scenario::Params;
 use crate::world::{CHILD, ELDERLY, MEN, N_AGE, TeamsMut, WOMEN, YOUTH};
@@ -32,13 +32,19 @@ pub fn update(
 ) {
     let d = &p.demography;
     let moy = k.month.month();
-    let curves = &k.curves;
     let b = &k.body;
+    // One lookup per group gives h(Res), the famine hazard and fecundity (curve.rs).
+    let table = if intake.rationed {
+        &k.curves.reserve_canteen
+    } else {
+        &k.curves.reserve_normal
+    };
+    let mut pop = t.pop[i];
+    let mut reserve = t.reserve[i];
+    let mut efficiency = t.efficiency[i];
 
     // Reserves. Drafted workers do heavier work (night shifts at furnaces and dams); hungry
     // people move less: activity above the basal rate falls with h(Res).
-    let mut reserve = t.reserve[i];
-    let mut efficiency = t.efficiency[i];
     for a in 0..N_AGE {
         let res = reserve[a];
         let pal = 1.0 + (ctx.pal[a] - 1.0) * efficiency[a];
@@ -51,16 +57,17 @@ pub fn update(
         };
         reserve[a] = limit(res + change, 0.0, 1.0);
     }
+    // The tables are exact at Res = 1 (h = 1, no famine hazard): skip the lookups for the well
+    // fed, who are most teams in most months. Fecundity is always looked up.
+    let mut at = [FULL; N_AGE];
+    look_up(table, &reserve, &mut at);
     for a in 0..N_AGE {
-        // The tables are exact at Res = 1 (h = 1, no famine hazard): skip the lookups for the
-        // well fed, who are most teams in most months.
         efficiency[a] = if reserve[a] == 1.0 {
             1.0
         } else {
-            curves.efficiency.at(reserve[a])
+            at[a].efficiency
         };
     }
-    t.reserve[i] = reserve;
     t.efficiency[i] = efficiency;
     // Draft animals, pigs (manure) and tools recover slowly; animals are slaughtered, eaten or
     // die unfed as soon as the adults go hungry, and tools are melted down in the steel
@@ -76,17 +83,12 @@ pub fn update(
     );
 
     if moy == 1 {
-        age(t, i);
+        age(&mut pop, &mut reserve);
+        // Ageing mixes reserves: look them up again.
+        look_up(table, &reserve, &mut at);
     }
-    let mut pop = t.pop[i];
-    let mut reserve = t.reserve[i];
 
     // Deaths.
-    let hazard_curve = if intake.rationed {
-        &curves.hazard_canteen
-    } else {
-        &curves.hazard_normal
-    };
     let mut carry = t.death_carry[i];
     for a in 0..N_AGE {
         let people = pop[a];
@@ -97,7 +99,7 @@ pub fn update(
         let hazard = if reserve[a] == 1.0 {
             base
         } else {
-            let (famine, critical) = hazard_curve.at(reserve[a]);
+            let (famine, critical) = (at[a].famine, at[a].critical);
             let v = b.vulnerability[a];
             (base * (1.0 + v * famine) + v * b.h_crit * critical).min(1.0)
         };
@@ -112,7 +114,7 @@ pub fn update(
 
     // Births, nine months after conception. Conceptions that hunger prevents are postponed,
     // and a share of them is made up each month in proportion to the women's condition.
-    let fecundity = curves.fertility.at(reserve[WOMEN]);
+    let fecundity = at[WOMEN].fecundity;
     let normal = pop[WOMEN] as f32 * ctx.fertility as f32 * ctx.together;
     let made_up = t.postponed[i] * d.catch_up as f32 * fecundity;
     t.postponed[i] += normal * (1.0 - fecundity) - made_up;
@@ -171,6 +173,25 @@ pub fn update(
     out.reserve_sum += reserve_sum;
 }
 
+/// What the reserve tables hold at a full reserve (only the values the lookups are skipped
+/// for are used: fecundity is always looked up).
+const FULL: AtReserve = AtReserve {
+    efficiency: 1.0,
+    famine: 0.0,
+    critical: 0.0,
+    fecundity: 1.0,
+};
+
+/// Looks up each group whose reserve is below 1, and the women's group always.
+#[inline]
+fn look_up(table: &ReserveTable, reserve: &[f32; N_AGE], at: &mut [AtReserve; N_AGE]) {
+    for a in 0..N_AGE {
+        if reserve[a] != 1.0 || a == WOMEN {
+            at[a] = table.at(reserve[a]);
+        }
+    }
+}
+
 /// Reserve of a group of `n` people at `res` joined by `m` people at `incoming`.
 fn mix(res: &mut f32, n: u32, incoming: f32, m: u32) {
     let total = n + m;
@@ -181,8 +202,8 @@ fn mix(res: &mut f32, n: u32, incoming: f32, m: u32) {
 
 /// One year of ageing: a fifth of the under-fives become children, a tenth of the children
 /// adults (half men, half women), a forty-fifth of the adults elderly. Reserves are mixed.
-fn age(t: &mut TeamsMut<'_>, i: usize) {
-    let pop = t.pop[i];
+fn age(p: &mut [u32; N_AGE], r: &mut [f32; N_AGE]) {
+    let pop = *p;
     let out: [u32; N_AGE] = std::array::from_fn(|a| {
         if AGEING_YEARS[a] == 0 {
             0
@@ -190,9 +211,7 @@ fn age(t: &mut TeamsMut<'_>, i: usize) {
             (pop[a] as f32 / AGEING_YEARS[a] as f32).round() as u32
         }
     });
-    let res = t.reserve[i];
-    let p = &mut t.pop[i];
-    let r = &mut t.reserve[i];
+    let res = *r;
     p[CHILD] -= out[CHILD];
     p[YOUTH] -= out[YOUTH];
     p[MEN] -= out[MEN];
