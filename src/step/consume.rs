@@ -29,6 +29,7 @@ pub struct Intake {
 }
 
 /// Updates team `i`'s mess-hall regime, feeds it, and returns what each group ate.
+#[inline]
 pub fn eat(
     t: &mut TeamsMut<'_>,
     i: usize,

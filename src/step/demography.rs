@@ -21,6 +21,7 @@ use crate::world::{CHILD, ELDERLY, MEN, N_AGE, TeamsMut, WOMEN, YOUTH};
 const AGEING_YEARS: [u32; N_AGE] = [5, 10, 45, 45, 0];
 
 /// Nutrition, deaths, births and migration of team `i` this month.
+#[inline]
 pub fn update(
     t: &mut TeamsMut<'_>,
     i: usize,

@@ -455,17 +455,46 @@ pub struct CommuneCtx {
     pub together: f32,
 }
 
+/// Buffers a worker reuses from commune to commune, so that the monthly loop does not allocate.
+#[derive(Debug, Default)]
+pub struct Scratch {
+    /// The commune's brigades' team ranges, local to its team slice.
+    offsets: Vec<u32>,
+    /// The brigade reports' buffers.
+    report: report::Scratch,
+}
+
+/// `offsets` (the global team offsets of a commune's brigades) made local to its team slice, in
+/// `buf`.
+fn local_offsets<'a>(buf: &'a mut Vec<u32>, offsets: &[u32]) -> &'a [u32] {
+    let first = offsets.first().copied().unwrap_or(0);
+    buf.clear();
+    buf.extend(offsets.iter().map(|o| o - first));
+    buf
+}
+
 /// Advances the world by one month. Infallible; deterministic for any thread count.
 pub fn step(world: &mut World, params: &Params, month: Month, seed: u64) -> MonthResult {
     let k = Knobs::at(params, month, world.centre.people_share);
     if world.centre.year != month.year() {
         harvest::new_year(world, params, &k, seed);
     }
+    // Pass B needs the serial stage between the passes only in quota months, for the quotas.
+    // In every other month a commune runs pass B straight after pass A, while its teams are
+    // still in cache: the serial stage reads only pass A's results, pass B reads nothing it
+    // writes, and pass B's commune facts are pass A's (it uses none that the stage changes).
+    let fused = calendar::quota(k.month.month()).is_none();
 
-    // Pass A: resales, labour, production, reports up to the brigades.
-    let ctx = commune_contexts(world, None, params, &k);
+    // Pass A: resales, labour, production, reports up to the brigades (and pass B if fused).
     let fill = world.centre.resale_fill;
-    let a = {
+    let mut communes = {
+        let facts = CommuneFacts::new(
+            &world.communes,
+            &world.provinces,
+            world.centre.area,
+            params,
+            &k,
+        );
         let h = &world.hierarchy;
         let teams = world.teams.split(&h.commune_team_offsets);
         let brigades = world.brigades.split(&h.brigade_offsets);
@@ -473,26 +502,27 @@ pub fn step(world: &mut World, params: &Params, month: Month, seed: u64) -> Mont
         let brigade_offsets = &h.brigade_offsets;
         let national_base: f64 = world.provinces.base_output_kg.iter().sum();
         let items: Vec<_> = teams.into_iter().zip(brigades).collect();
-        par_map(items, |c, (mut t, mut b)| {
-            let first_team = team_offsets[brigade_offsets[c] as usize];
-            let local: Vec<u32> = team_offsets
-                [brigade_offsets[c] as usize..=brigade_offsets[c + 1] as usize]
-                .iter()
-                .map(|o| o - first_team)
-                .collect();
-            pass_a(
+        par_map(items, |scratch, c, (mut t, mut b)| {
+            let ctx = facts.context(c, 0.0);
+            let offsets = &team_offsets[brigade_offsets[c] as usize..=brigade_offsets[c + 1] as usize];
+            let local = local_offsets(&mut scratch.offsets, offsets);
+            let mut out = pass_a(
                 &mut t,
                 &mut b,
-                &local,
-                &ctx[c],
+                local,
+                &mut scratch.report,
+                &ctx,
                 params,
                 &k,
                 fill,
                 national_base,
-            )
+            );
+            if fused {
+                pass_b(&mut t, local, b.report_kg, &ctx, params, &k, &mut out);
+            }
+            out
         })
     };
-    let mut communes = a;
 
     // Serial: the cascade above the commune and quotas.
     let mut centre = CentreMonth::default();
@@ -503,8 +533,14 @@ pub fn step(world: &mut World, params: &Params, month: Month, seed: u64) -> Mont
     let commune_quota = quota::set(world, params, &k, &communes, &mut centre);
 
     // Pass B: quotas down, extraction, consumption, nutrition, demography.
-    let ctx = commune_contexts(world, commune_quota.as_deref(), params, &k);
-    {
+    if !fused {
+        let facts = CommuneFacts::new(
+            &world.communes,
+            &world.provinces,
+            world.centre.area,
+            params,
+            &k,
+        );
         let h = &world.hierarchy;
         let teams = world.teams.split(&h.commune_team_offsets);
         let team_offsets = &h.team_offsets;
@@ -514,18 +550,15 @@ pub fn step(world: &mut World, params: &Params, month: Month, seed: u64) -> Mont
             .into_iter()
             .zip(std::mem::take(&mut communes))
             .collect();
-        communes = par_map(items, |c, (mut t, mut out)| {
+        communes = par_map(items, |scratch, c, (mut t, mut out)| {
+            let ctx = facts.context(c, commune_quota.as_ref().map_or(0.0, |q| q[c]));
             let (b0, b1) = (brigade_offsets[c] as usize, brigade_offsets[c + 1] as usize);
-            let first_team = team_offsets[b0];
-            let local: Vec<u32> = team_offsets[b0..=b1]
-                .iter()
-                .map(|o| o - first_team)
-                .collect();
+            let local = local_offsets(&mut scratch.offsets, &team_offsets[b0..=b1]);
             pass_b(
                 &mut t,
-                &local,
+                local,
                 &brigade_reports[b0..b1],
-                &ctx[c],
+                &ctx,
                 params,
                 &k,
                 &mut out,
@@ -544,51 +577,93 @@ pub fn step(world: &mut World, params: &Params, month: Month, seed: u64) -> Mont
     }
 }
 
+/// What [`CommuneCtx`] is made from: the world's commune and province columns and this month's
+/// national values. Borrows only those columns, so pass A can make each commune's context
+/// while it holds the teams.
+struct CommuneFacts<'a> {
+    params: &'a Params,
+    k: &'a Knobs,
+    communes: &'a crate::world::CommuneColumns,
+    provinces: &'a crate::world::ProvinceColumns,
+    land_term: f64,
+    season: f64,
+}
+
+impl<'a> CommuneFacts<'a> {
+    /// Borrows the commune and province columns of a world whose sown-area multiplier is
+    /// `area`.
+    fn new(
+        communes: &'a crate::world::CommuneColumns,
+        provinces: &'a crate::world::ProvinceColumns,
+        area: f64,
+        params: &'a Params,
+        k: &'a Knobs,
+    ) -> CommuneFacts<'a> {
+        let d = &params.demography;
+        CommuneFacts {
+            params,
+            k,
+            communes,
+            provinces,
+            land_term: area.powf(params.production.beta_land),
+            season: match k.month.month() {
+                12 | 1..=3 => d.winter_factor,
+                6..=9 => d.summer_factor,
+                _ => 1.0,
+            },
+        }
+    }
+
+    /// Commune `c`'s facts, with quota `quota_kg` this month.
+    fn context(&self, c: usize, quota_kg: f64) -> CommuneCtx {
+        let (params, k) = (self.params, self.k);
+        let n = &params.nutrition;
+        let d = &params.demography;
+        let pi = self.communes.province[c] as usize;
+        let zeal = f64::from(self.communes.zeal[c]);
+        let drafts = labour::drafts(zeal, params, k);
+        let drafted: f64 = drafts.iter().sum();
+        let pal_work = n.pal_work + (n.pal_campaign - n.pal_work) * drafted;
+        let mortality = f64::from(self.provinces.mortality_scale[pi]) * self.season;
+        CommuneCtx {
+            province: pi,
+            zeal,
+            weather: irrigated_weather(
+                f64::from(self.provinces.weather[pi]),
+                self.communes.irrigation[c],
+                params,
+            ),
+            quota_share: self.provinces.quota_share[pi],
+            fertility: f64::from(self.provinces.fertility[pi]),
+            quota_kg,
+            drafts,
+            urban_recruitment: k.diversion * k.urban_recruitment * params.labour.urban_mult,
+            land_term: self.land_term
+                * (1.0 + params.water.yield_gain * f64::from(self.communes.irrigation[c])),
+            pal: std::array::from_fn(|a| (if WORKING[a] { pal_work } else { n.pal_rest }) as f32),
+            death_base: std::array::from_fn(|a| (mortality * MORTALITY_PROFILE[a]) as f32),
+            tool_melting: (params.furnaces.tool_melting * drafts[0]) as f32,
+            together: (1.0 - d.separation * drafted).max(0.0) as f32,
+        }
+    }
+}
+
+#[cfg(test)]
 fn commune_contexts(
     world: &World,
     quota: Option<&[f64]>,
     params: &Params,
     k: &Knobs,
 ) -> Vec<CommuneCtx> {
-    let n = &params.nutrition;
-    let d = &params.demography;
-    let land_term = world.centre.area.powf(params.production.beta_land);
-    let season = match k.month.month() {
-        12 | 1..=3 => d.winter_factor,
-        6..=9 => d.summer_factor,
-        _ => 1.0,
-    };
+    let facts = CommuneFacts::new(
+        &world.communes,
+        &world.provinces,
+        world.centre.area,
+        params,
+        k,
+    );
     (0..world.n_communes())
-        .map(|c| {
-            let pi = world.communes.province[c] as usize;
-            let zeal = f64::from(world.communes.zeal[c]);
-            let drafts = labour::drafts(zeal, params, k);
-            let drafted: f64 = drafts.iter().sum();
-            let pal_work = n.pal_work + (n.pal_campaign - n.pal_work) * drafted;
-            let mortality = f64::from(world.provinces.mortality_scale[pi]) * season;
-            CommuneCtx {
-                province: pi,
-                zeal,
-                weather: irrigated_weather(
-                    f64::from(world.provinces.weather[pi]),
-                    world.communes.irrigation[c],
-                    params,
-                ),
-                quota_share: world.provinces.quota_share[pi],
-                fertility: f64::from(world.provinces.fertility[pi]),
-                quota_kg: quota.map_or(0.0, |q| q[c]),
-                drafts,
-                urban_recruitment: k.diversion * k.urban_recruitment * params.labour.urban_mult,
-                land_term: land_term
-                    * (1.0 + params.water.yield_gain * f64::from(world.communes.irrigation[c])),
-                pal: std::array::from_fn(|a| {
-                    (if WORKING[a] { pal_work } else { n.pal_rest }) as f32
-                }),
-                death_base: std::array::from_fn(|a| (mortality * MORTALITY_PROFILE[a]) as f32),
-                tool_melting: (params.furnaces.tool_melting * drafts[0]) as f32,
-                together: (1.0 - d.separation * drafted).max(0.0) as f32,
-            }
-        })
+        .map(|c| facts.context(c, quota.map_or(0.0, |q| q[c])))
         .collect()
 }
 
@@ -607,6 +682,7 @@ fn pass_a(
     t: &mut TeamsMut<'_>,
     b: &mut BrigadesMut<'_>,
     brigade_offsets: &[u32],
+    scratch: &mut report::Scratch,
     ctx: &CommuneCtx,
     p: &Params,
     k: &Knobs,
@@ -617,7 +693,7 @@ fn pass_a(
     let moy = k.month.month();
     let harvest_season = calendar::harvest(moy);
     let estimate_season = calendar::estimate(moy);
-    for i in 0..t.pop.len() {
+    for i in 0..t.rows() {
         out.grain_start_kg += u64::from(t.grain_kg[i]) + u64::from(t.hidden_kg[i]);
         out.pop_start += t.pop[i].iter().map(|&n| u64::from(n)).sum::<u64>();
         procure::receive_resale(t, i, resale_fill, &mut out);
@@ -633,7 +709,8 @@ fn pass_a(
     }
     if let Some(s) = harvest_season.or(estimate_season) {
         out.team_reports_kg = t.report_kg.iter().map(|&r| f64::from(r)).sum();
-        out.brigade_reports_kg = report::brigades(
+        out.brigade_reports_kg = report::brigades_with(
+            scratch,
             t,
             b,
             brigade_offsets,
@@ -662,7 +739,7 @@ fn pass_b(
     if calendar::quota(moy).is_some() {
         quota::down(t, brigade_offsets, brigade_reports, ctx.quota_kg, out);
     }
-    for i in 0..t.pop.len() {
+    for i in 0..t.rows() {
         procure::extract(t, i, p, k, out);
         let intake = consume::eat(t, i, p, k, out);
         demography::update(t, i, &intake, ctx, p, k, out);
@@ -723,23 +800,28 @@ fn politics(world: &mut World, p: &Params, k: &Knobs, seed: u64, communes: &mut 
     }
 }
 
-/// Maps `f` over `items` in parallel (with the `parallel` feature), keeping their order.
-pub fn par_map<I: Send, R: Send>(items: Vec<I>, f: impl Fn(usize, I) -> R + Sync + Send) -> Vec<R> {
+/// Maps `f` over `items` in parallel (with the `parallel` feature), keeping their order. Each
+/// worker lends `f` a [`Scratch`] it reuses across items.
+pub fn par_map<I: Send, R: Send>(
+    items: Vec<I>,
+    f: impl Fn(&mut Scratch, usize, I) -> R + Sync + Send,
+) -> Vec<R> {
     #[cfg(feature = "parallel")]
     {
         use rayon::prelude::*;
         items
             .into_par_iter()
             .enumerate()
-            .map(|(i, x)| f(i, x))
+            .map_init(Scratch::default, |s, (i, x)| f(s, i, x))
             .collect()
     }
     #[cfg(not(feature = "parallel"))]
     {
+        let mut s = Scratch::default();
         items
             .into_iter()
             .enumerate()
-            .map(|(i, x)| f(i, x))
+            .map(|(i, x)| f(&mut s, i, x))
             .collect()
     }
 }

@@ -55,27 +55,65 @@ pub fn level(
     mu: f64,
     k: &Knobs,
 ) -> Vec<f64> {
-    let mut growth: Vec<f64> = received
-        .iter()
-        .zip(last)
-        .filter(|(_, l)| **l > 0.0)
-        .map(|(r, l)| r / l)
-        .collect();
-    let peer_growth = median(&mut growth);
-    (0..received.len())
-        .map(|j| {
-            received[j]
-                * log_markup(
-                    received[j],
-                    target[j],
-                    peer_growth * last[j],
-                    mu,
-                    zeal[j],
-                    k,
-                )
-                .exp()
-        })
-        .collect()
+    let mut reports = Vec::new();
+    level_into(
+        received,
+        last,
+        target,
+        zeal,
+        mu,
+        k,
+        &mut Vec::new(),
+        &mut reports,
+    );
+    reports
+}
+
+/// [`level`] into `reports`, with `growth` as a buffer.
+#[allow(clippy::too_many_arguments)]
+pub fn level_into(
+    received: &[f64],
+    last: &[f64],
+    target: &[f64],
+    zeal: &[f64],
+    mu: f64,
+    k: &Knobs,
+    growth: &mut Vec<f64>,
+    reports: &mut Vec<f64>,
+) {
+    growth.clear();
+    growth.extend(
+        received
+            .iter()
+            .zip(last)
+            .filter(|(_, l)| **l > 0.0)
+            .map(|(r, l)| r / l),
+    );
+    let peer_growth = median(growth);
+    reports.clear();
+    reports.extend((0..received.len()).map(|j| {
+        received[j]
+            * log_markup(
+                received[j],
+                target[j],
+                peer_growth * last[j],
+                mu,
+                zeal[j],
+                k,
+            )
+            .exp()
+    }));
+}
+
+/// Buffers for the brigade reports of a commune, reused from commune to commune.
+#[derive(Debug, Default)]
+pub struct Scratch {
+    received: Vec<f64>,
+    last: Vec<f64>,
+    targets: Vec<f64>,
+    zeal: Vec<f64>,
+    growth: Vec<f64>,
+    reports: Vec<f64>,
 }
 
 /// Share of the season's plan target that falls to a unit with normal output `base`.
@@ -106,29 +144,69 @@ pub fn brigades(
     k: &Knobs,
     national_base: f64,
 ) -> f64 {
+    brigades_with(
+        &mut Scratch::default(),
+        t,
+        b,
+        offsets,
+        s,
+        post_harvest,
+        ctx,
+        p,
+        k,
+        national_base,
+    )
+}
+
+/// [`brigades`] with buffers from `scratch`.
+#[allow(clippy::too_many_arguments)]
+pub fn brigades_with(
+    scratch: &mut Scratch,
+    t: &TeamsMut<'_>,
+    b: &mut BrigadesMut<'_>,
+    offsets: &[u32],
+    s: usize,
+    post_harvest: bool,
+    ctx: &CommuneCtx,
+    p: &Params,
+    k: &Knobs,
+    national_base: f64,
+) -> f64 {
     let n = b.report_kg.len();
-    let received: Vec<f64> = (0..n)
-        .map(|j| {
-            t.report_kg[offsets[j] as usize..offsets[j + 1] as usize]
-                .iter()
-                .map(|&r| f64::from(r))
-                .sum()
-        })
-        .collect();
-    let last: Vec<f64> = b.last_report_kg.iter().map(|l| f64::from(l[s])).collect();
-    let targets: Vec<f64> = b
-        .base_output_kg
-        .iter()
-        .map(|&x| target(f64::from(x), national_base, s, p, k))
-        .collect();
-    let zeal = vec![ctx.zeal; n];
-    let reports = level(
-        &received,
-        &last,
-        &targets,
-        &zeal,
+    let Scratch {
+        received,
+        last,
+        targets,
+        zeal,
+        growth,
+        reports,
+    } = scratch;
+    received.clear();
+    received.extend((0..n).map(|j| {
+        t.report_kg[offsets[j] as usize..offsets[j + 1] as usize]
+            .iter()
+            .map(|&r| f64::from(r))
+            .sum::<f64>()
+    }));
+    last.clear();
+    last.extend(b.last_report_kg.iter().map(|l| f64::from(l[s])));
+    targets.clear();
+    targets.extend(
+        b.base_output_kg
+            .iter()
+            .map(|&x| target(f64::from(x), national_base, s, p, k)),
+    );
+    zeal.clear();
+    zeal.resize(n, ctx.zeal);
+    level_into(
+        received,
+        last,
+        targets,
+        zeal,
         p.reporting.markup_brigade,
         k,
+        growth,
+        reports,
     );
     for (j, &r) in reports.iter().enumerate() {
         b.report_kg[j] = r as f32;
