@@ -137,6 +137,9 @@ impl ReserveTable {
     }
 }
 
+/// What the curves are tabulated from (see [`Curves::key`]).
+type CurveKey = [u64; 13];
+
 /// The curves the team phases use.
 #[derive(Clone, Debug)]
 pub struct Curves {
@@ -157,6 +160,48 @@ pub struct Curves {
 }
 
 impl Curves {
+    /// The curves of `p`, tabulated once per distinct set of the parameters they depend on and
+    /// shared from then on: a run tabulates them once, not every month. A pure function of
+    /// those parameters, so sharing cannot change a result.
+    pub fn shared(p: &crate::scenario::Params) -> std::sync::Arc<Curves> {
+        use std::sync::{Arc, Mutex};
+        /// Recently used tables; a few, for sweeps that run different parameters at once.
+        static CACHE: Mutex<Vec<(CurveKey, Arc<Curves>)>> = Mutex::new(Vec::new());
+        const KEEP: usize = 8;
+        let key = Curves::key(p);
+        let mut cache = CACHE.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some((_, c)) = cache.iter().find(|(k, _)| *k == key) {
+            return Arc::clone(c);
+        }
+        let c = Arc::new(Curves::new(p));
+        if cache.len() == KEEP {
+            cache.remove(0);
+        }
+        cache.push((key, Arc::clone(&c)));
+        c
+    }
+
+    /// The bits of every parameter [`Curves::new`] reads.
+    fn key(p: &crate::scenario::Params) -> CurveKey {
+        let (pr, d, n) = (&p.production, &p.demography, &p.nutrition);
+        [
+            pr.theta_h,
+            pr.beta_labour,
+            pr.beta_capital,
+            pr.beta_fertiliser,
+            pr.loss_slope,
+            pr.loss_curvature,
+            d.theta_b,
+            d.gamma,
+            d.r_star,
+            d.r_crit,
+            n.intake_cv,
+            n.intake_cv_canteen,
+            n.reserve_spread,
+        ]
+        .map(f64::to_bits)
+    }
+
     pub fn new(p: &crate::scenario::Params) -> Curves {
         let (pr, d, n) = (&p.production, &p.demography, &p.nutrition);
         Curves {

@@ -78,7 +78,9 @@ pub struct Knobs {
     /// output (0 once the summer harvest is in).
     pub summer_expectation: f64,
     /// Tabulated functions of the reserve.
-    pub curves: curve::Curves,
+    pub curves: std::sync::Arc<curve::Curves>,
+    /// Constants of this month's meals.
+    pub meals: consume::Meals,
     /// Labour-days a person of each age group offers this month at full strength
     /// (participation × workdays).
     pub labour_days: [f32; N_AGE],
@@ -147,7 +149,8 @@ impl Knobs {
                     * (1.0 - pr.seed_share - pr.feed_share - pr.storage_loss - pr.loss_base)
                     * (1.0 - p.procurement.rate.at(month))
             },
-            curves: curve::Curves::new(p),
+            curves: curve::Curves::shared(p),
+            meals: consume::Meals::new(p, month),
             labour_days: labour::participation(&p.labour, month)
                 .map(|x| (x * p.labour.workdays.at(month)) as f32),
             iron_per_day: {
