@@ -92,10 +92,9 @@ pub fn update(
     // Deaths.
     let mut carry = t.death_carry[i];
     for a in 0..N_AGE {
+        // An empty group needs no skip (a branch that mispredicts): its expected deaths are
+        // its carry, which is below 1, so none die and the carry stays.
         let people = pop[a];
-        if people == 0 {
-            continue;
-        }
         let base = ctx.death_base[a];
         let hazard = if reserve[a] == 1.0 {
             base
@@ -128,10 +127,11 @@ pub fn update(
     let expected = moved[2] + t.birth_carry[i];
     let born = expected.max(0.0) as i32 as u32;
     t.birth_carry[i] = expected - born as f32;
-    if born > 0 {
-        mix(&mut reserve[CHILD], pop[CHILD], 1.0, born);
-        pop[CHILD] += born;
-    }
+    // Whether a child is born is close to a coin toss: select, do not branch.
+    let mut newborn = reserve[CHILD];
+    mix(&mut newborn, pop[CHILD], 1.0, born);
+    reserve[CHILD] = std::hint::select_unpredictable(born > 0, newborn, reserve[CHILD]);
+    pop[CHILD] += born;
     out.births += u64::from(born);
 
     // Recruitment to the cities (or return), working-age people only.
@@ -139,10 +139,11 @@ pub fn update(
     if rate != 0.0 {
         let workers = pop[MEN] + pop[WOMEN];
         let expected = workers as f32 * rate as f32 + t.migration_carry[i];
-        // Toward zero, through i32 (`trunc` is a library call on baseline x86-64).
-        let moved = expected as i32 as f32;
-        t.migration_carry[i] = expected - moved;
-        let moved = moved as i64;
+        // Toward zero, through i32 (`trunc` is a library call on baseline x86-64). A team's
+        // migrants are far below 2^24, so the i32 is exact as f32.
+        let whole = expected as i32;
+        t.migration_carry[i] = expected - whole as f32;
+        let moved = i64::from(whole);
         if moved > 0 {
             let moved = (moved as u32).min(workers);
             let men = moved.div_ceil(2).min(pop[MEN]);
