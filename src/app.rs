@@ -187,7 +187,10 @@ pub fn run(args: &RunArgs) -> anyhow::Result<PathBuf> {
         build_seconds: sim.build_seconds,
         simulate_seconds: total - sim.build_seconds,
     };
-    export::write_run(&out, &s, &sim.world, &sim.recorder, &timing, args.force)?;
+    // In the same number of threads: the charts are drawn in parallel.
+    in_pool(threads, || {
+        export::write_run(&out, &s, &sim.world, &sim.recorder, &timing, args.force)
+    })??;
     if !args.quiet {
         print_summary(&s, &sim.world, &sim.recorder, &out, total);
     }
