@@ -477,107 +477,180 @@ fn local_offsets<'a>(buf: &'a mut Vec<u32>, offsets: &[u32]) -> &'a [u32] {
 }
 
 /// Advances the world by one month. Infallible; deterministic for any thread count.
+///
+/// The month's stages are public so that benchmarks can time each: this function is exactly
+/// [`events`], [`pass_a`], [`national`], [`pass_b`] (unless fused into pass A) and
+/// [`centre`], in that order.
 pub fn step(world: &mut World, params: &Params, month: Month, seed: u64) -> MonthResult {
+    let k = events(world, params, month, seed);
+    let fused = fused(&k);
+    let mut communes = pass_a(world, params, &k, fused);
+    let (mut centre_month, quota) = national(world, params, &k, &mut communes);
+    if !fused {
+        pass_b(world, params, &k, quota.as_deref(), &mut communes);
+    }
+    centre(world, params, &k, seed, &mut communes, &mut centre_month);
+    MonthResult {
+        month,
+        communes,
+        centre: centre_month,
+    }
+}
+
+/// Phase 1: this month's knob values; in January, the year's weather and sown area.
+pub fn events(world: &mut World, params: &Params, month: Month, seed: u64) -> Knobs {
     let k = Knobs::at(params, month, world.centre.people_share);
     if world.centre.year != month.year() {
         harvest::new_year(world, params, &k, seed);
     }
-    // Pass B needs the serial stage between the passes only in quota months, for the quotas.
-    // In every other month a commune runs pass B straight after pass A, while its teams are
-    // still in cache: the serial stage reads only pass A's results, pass B reads nothing it
-    // writes, and pass B's commune facts are pass A's (it uses none that the stage changes).
-    let fused = calendar::quota(k.month.month()).is_none();
+    k
+}
 
-    // Pass A: resales, labour, production, reports up to the brigades (and pass B if fused).
+/// True if each commune runs pass B straight after pass A this month.
+///
+/// Pass B needs the serial stage between the passes only in quota months, for the quotas. In
+/// every other month a commune runs pass B straight after pass A, while its teams are still in
+/// cache: the serial stage reads only pass A's results, pass B reads nothing it writes, and
+/// pass B's commune facts are pass A's (it uses none that the stage changes).
+pub fn fused(k: &Knobs) -> bool {
+    calendar::quota(k.month.month()).is_none()
+}
+
+/// Pass A over every commune, in parallel: resales arrive, labour, production, reports up to
+/// the brigades; with `fused`, each commune's pass B too. Returns the communes' results.
+pub fn pass_a(world: &mut World, params: &Params, k: &Knobs, fused: bool) -> Vec<CommuneMonth> {
     let fill = world.centre.resale_fill;
-    let mut communes = {
-        let facts = CommuneFacts::new(
-            &world.communes,
-            &world.provinces,
-            world.centre.area,
+    let facts = CommuneFacts::new(
+        &world.communes,
+        &world.provinces,
+        world.centre.area,
+        params,
+        k,
+    );
+    let h = &world.hierarchy;
+    let teams = world.teams.split(&h.commune_team_offsets);
+    let brigades = world.brigades.split(&h.brigade_offsets);
+    let team_offsets = &h.team_offsets;
+    let brigade_offsets = &h.brigade_offsets;
+    let national_base: f64 = world.provinces.base_output_kg.iter().sum();
+    let items: Vec<_> = teams.into_iter().zip(brigades).collect();
+    par_map(items, |scratch, c, (mut t, mut b)| {
+        let ctx = facts.context(c, 0.0);
+        let offsets = &team_offsets[brigade_offsets[c] as usize..=brigade_offsets[c + 1] as usize];
+        let local = local_offsets(&mut scratch.offsets, offsets);
+        let mut out = commune_pass_a(
+            &mut t,
+            &mut b,
+            local,
+            &mut scratch.report,
+            &ctx,
             params,
-            &k,
+            k,
+            fill,
+            national_base,
         );
-        let h = &world.hierarchy;
-        let teams = world.teams.split(&h.commune_team_offsets);
-        let brigades = world.brigades.split(&h.brigade_offsets);
-        let team_offsets = &h.team_offsets;
-        let brigade_offsets = &h.brigade_offsets;
-        let national_base: f64 = world.provinces.base_output_kg.iter().sum();
-        let items: Vec<_> = teams.into_iter().zip(brigades).collect();
-        par_map(items, |scratch, c, (mut t, mut b)| {
-            let ctx = facts.context(c, 0.0);
-            let offsets = &team_offsets[brigade_offsets[c] as usize..=brigade_offsets[c + 1] as usize];
-            let local = local_offsets(&mut scratch.offsets, offsets);
-            let mut out = pass_a(
-                &mut t,
-                &mut b,
-                local,
-                &mut scratch.report,
-                &ctx,
-                params,
-                &k,
-                fill,
-                national_base,
-            );
-            if fused {
-                pass_b(&mut t, local, b.report_kg, &ctx, params, &k, &mut out);
-            }
-            out
-        })
-    };
+        if fused {
+            commune_pass_b(&mut t, local, b.report_kg, &ctx, params, k, &mut out);
+        }
+        out
+    })
+}
 
-    // Serial: the cascade above the commune and quotas.
+/// The serial stage after pass A: resales leave the central stock; furnace fuel and water
+/// works; the reporting cascade above the commune and the planner's belief; in quota months
+/// the provincial quotas. Returns the centre's month so far and each commune's quota.
+pub fn national(
+    world: &mut World,
+    params: &Params,
+    k: &Knobs,
+    communes: &mut [CommuneMonth],
+) -> (CentreMonth, Option<Vec<f64>>) {
     let mut centre = CentreMonth::default();
     let resales: u64 = communes.iter().map(|c| c.resale_kg).sum();
     world.centre.stock_kg -= resales as f64;
-    communes_after_pass_a(world, params, &mut communes);
-    report::cascade(world, params, &k, &communes, &mut centre);
-    let commune_quota = quota::set(world, params, &k, &communes, &mut centre);
+    communes_after_pass_a(world, params, communes);
+    report::cascade(world, params, k, communes, &mut centre);
+    let commune_quota = quota::set(world, params, k, communes, &mut centre);
+    (centre, commune_quota)
+}
 
-    // Pass B: quotas down, extraction, consumption, nutrition, demography.
-    if !fused {
-        let facts = CommuneFacts::new(
-            &world.communes,
-            &world.provinces,
-            world.centre.area,
+/// Pass B over every commune, in parallel: quotas down, extraction, consumption, nutrition,
+/// demography, resale requests.
+pub fn pass_b(
+    world: &mut World,
+    params: &Params,
+    k: &Knobs,
+    quota: Option<&[f64]>,
+    communes: &mut Vec<CommuneMonth>,
+) {
+    let facts = CommuneFacts::new(
+        &world.communes,
+        &world.provinces,
+        world.centre.area,
+        params,
+        k,
+    );
+    let h = &world.hierarchy;
+    let teams = world.teams.split(&h.commune_team_offsets);
+    let team_offsets = &h.team_offsets;
+    let brigade_offsets = &h.brigade_offsets;
+    let brigade_reports = &world.brigades.report_kg;
+    let items: Vec<_> = teams.into_iter().zip(std::mem::take(communes)).collect();
+    *communes = par_map(items, |scratch, c, (mut t, mut out)| {
+        let ctx = facts.context(c, quota.map_or(0.0, |q| q[c]));
+        let (b0, b1) = (brigade_offsets[c] as usize, brigade_offsets[c + 1] as usize);
+        let local = local_offsets(&mut scratch.offsets, &team_offsets[b0..=b1]);
+        commune_pass_b(
+            &mut t,
+            local,
+            &brigade_reports[b0..b1],
+            &ctx,
             params,
-            &k,
+            k,
+            &mut out,
         );
-        let h = &world.hierarchy;
-        let teams = world.teams.split(&h.commune_team_offsets);
-        let team_offsets = &h.team_offsets;
-        let brigade_offsets = &h.brigade_offsets;
-        let brigade_reports = &world.brigades.report_kg;
-        let items: Vec<_> = teams
-            .into_iter()
-            .zip(std::mem::take(&mut communes))
-            .collect();
-        communes = par_map(items, |scratch, c, (mut t, mut out)| {
-            let ctx = facts.context(c, commune_quota.as_ref().map_or(0.0, |q| q[c]));
-            let (b0, b1) = (brigade_offsets[c] as usize, brigade_offsets[c + 1] as usize);
-            let local = local_offsets(&mut scratch.offsets, &team_offsets[b0..=b1]);
-            pass_b(
-                &mut t,
-                local,
-                &brigade_reports[b0..b1],
-                &ctx,
-                params,
-                &k,
-                &mut out,
-            );
-            out
-        });
-    }
+        out
+    });
+}
 
-    // Serial: the centre and the political update.
-    procure::central_balance(world, params, &k, &communes, &mut centre);
-    politics(world, params, &k, seed, &mut communes);
-    MonthResult {
-        month,
-        communes,
-        centre,
-    }
+/// The serial stage at the end of the month: the central balance, urban population, what the
+/// centre can resell next month, and the political update.
+pub fn centre(
+    world: &mut World,
+    params: &Params,
+    k: &Knobs,
+    seed: u64,
+    communes: &mut [CommuneMonth],
+    centre: &mut CentreMonth,
+) {
+    procure::central_balance(world, params, k, communes, centre);
+    politics(world, params, k, seed, communes);
+}
+
+/// Runs `f(teams, i, context, out)` for every team `i` of every commune, in parallel by
+/// commune, and returns the communes' sums: for benchmarks that time one team phase alone.
+pub fn for_each_team(
+    world: &mut World,
+    params: &Params,
+    k: &Knobs,
+    f: impl Fn(&mut TeamsMut<'_>, usize, &CommuneCtx, &mut CommuneMonth) + Sync + Send,
+) -> Vec<CommuneMonth> {
+    let facts = CommuneFacts::new(
+        &world.communes,
+        &world.provinces,
+        world.centre.area,
+        params,
+        k,
+    );
+    let teams = world.teams.split(&world.hierarchy.commune_team_offsets);
+    par_map(teams, |_, c, mut t| {
+        let ctx = facts.context(c, 0.0);
+        let mut out = CommuneMonth::default();
+        for i in 0..t.rows() {
+            f(&mut t, i, &ctx, &mut out);
+        }
+        out
+    })
 }
 
 /// What [`CommuneCtx`] is made from: the world's commune and province columns and this month's
@@ -681,7 +754,7 @@ pub fn irrigated_weather(province: f64, irrigation: f32, p: &Params) -> f64 {
 /// Pass A for one commune. `brigade_offsets` are the commune's brigades' team ranges, local to
 /// its team slice.
 #[allow(clippy::too_many_arguments)]
-fn pass_a(
+fn commune_pass_a(
     t: &mut TeamsMut<'_>,
     b: &mut BrigadesMut<'_>,
     brigade_offsets: &[u32],
@@ -729,7 +802,7 @@ fn pass_a(
 }
 
 /// Pass B for one commune.
-fn pass_b(
+fn commune_pass_b(
     t: &mut TeamsMut<'_>,
     brigade_offsets: &[u32],
     brigade_reports: &[f32],
