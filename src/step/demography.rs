@@ -58,10 +58,9 @@ pub fn update(
         };
         reserve[a] = limit(res + change, 0.0, 1.0);
     }
-    // The tables are exact at Res = 1 (h = 1, no famine hazard): skip the lookups for the well
-    // fed, who are most teams in most months. Fecundity is always looked up.
-    let mut at = [FULL; N_AGE];
-    look_up(table, &reserve, &mut at);
+    // The tables are exact at Res = 1 (h = 1, no famine hazard), where the values are
+    // selected rather than looked up; fecundity is always the table's.
+    let mut at = look_up(table, &reserve);
     for a in 0..N_AGE {
         efficiency[a] = if reserve[a] == 1.0 {
             1.0
@@ -86,7 +85,7 @@ pub fn update(
     if moy == 1 {
         age(&mut pop, &mut reserve);
         // Ageing mixes reserves: look them up again.
-        look_up(table, &reserve, &mut at);
+        at = look_up(table, &reserve);
     }
 
     // Deaths.
@@ -175,23 +174,12 @@ pub fn update(
     out.reserve_sum += reserve_sum;
 }
 
-/// What the reserve tables hold at a full reserve (only the values the lookups are skipped
-/// for are used: fecundity is always looked up).
-const FULL: AtReserve = AtReserve {
-    efficiency: 1.0,
-    famine: 0.0,
-    critical: 0.0,
-    fecundity: 1.0,
-};
-
-/// Looks up each group whose reserve is below 1, and the women's group always.
+/// The tables at every group's reserve. Groups at a full reserve do not use the values (the
+/// tables are exact there, and the callers select h = 1 and the normal hazard); looking them
+/// up anyway is cheaper than a branch that mispredicts.
 #[inline]
-fn look_up(table: &ReserveTable, reserve: &[f32; N_AGE], at: &mut [AtReserve; N_AGE]) {
-    for a in 0..N_AGE {
-        if reserve[a] != 1.0 || a == WOMEN {
-            at[a] = table.at(reserve[a]);
-        }
-    }
+fn look_up(table: &ReserveTable, reserve: &[f32; N_AGE]) -> [AtReserve; N_AGE] {
+    reserve.map(|r| table.at(r))
 }
 
 /// Reserve of a group of `n` people at `res` joined by `m` people at `incoming`.
