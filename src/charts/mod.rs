@@ -57,7 +57,10 @@ pub fn draw(dir: &Path, runs: &[Run]) -> anyhow::Result<Vec<Drawn>> {
     let figures = figures::all(runs, &official);
     // Each figure is drawn on its own (PNG encoding is most of the time of a small run), so
     // they are drawn in parallel; the bytes do not depend on which worker draws them.
-    let jobs: Vec<(&Figure, bool)> = figures.iter().flat_map(|f| [(f, true), (f, false)]).collect();
+    let jobs: Vec<(&Figure, bool)> = figures
+        .iter()
+        .flat_map(|f| [(f, true), (f, false)])
+        .collect();
     let mut rendered = par_map(&jobs, |&(fig, png)| {
         if png {
             fig.png()

@@ -36,9 +36,6 @@ pub struct Meals {
     /// Days in the month over the days to the October harvest: the share of its grain a
     /// household eats this month.
     spread: f64,
-    /// What the majority eats relative to the mean in a canteen, where cadres and staff eat
-    /// (1 + ς) times the ration.
-    majority: f32,
     /// The free-supply ration with overconsumption, kg per adult equivalent per day.
     free_ration: f64,
     /// Intake below which each tercile is below subsistence, with the normal and the canteen
@@ -52,8 +49,7 @@ impl Meals {
     pub fn new(p: &Params, month: crate::time::Month) -> Meals {
         let (m, n) = (&p.mess_halls, &p.nutrition);
         let days = f64::from(month.days());
-        let horizon =
-            f64::from(super::calendar::months_to_october(month.month())) * 365.25 / 12.0;
+        let horizon = f64::from(super::calendar::months_to_october(month.month())) * 365.25 / 12.0;
         let limits = |cv: f64| {
             let cv = cv as f32;
             TERCILE_Z.map(|z| n.subsistence_kcal as f32 / (1.0 + z * cv))
@@ -61,8 +57,6 @@ impl Meals {
         Meals {
             days,
             spread: days / horizon,
-            majority: (1.0 / (1.0 + m.cadre_uplift * (m.cadre_share + p.labour.mess_staff)))
-                as f32,
             free_ration: n.ration_kg * (1.0 + m.overconsumption),
             limits: [limits(n.intake_cv), limits(n.intake_cv_canteen)],
             supplement: n.supplement_kcal.at(month) as f32,
@@ -125,7 +119,7 @@ pub fn eat(
     // In canteens, cadres and staff eat (1 + ς) times the ration; everyone else a little less.
     let in_canteen = matches!(t.mess[i], MessMode::Free | MessMode::Rationed);
     let majority = if in_canteen {
-        meals.majority
+        (1.0 / (1.0 + m.cadre_uplift * (m.cadre_share + p.labour.mess_staff))) as f32
     } else {
         1.0
     };

@@ -92,7 +92,9 @@ pub struct AtReserve {
 impl ReserveTable {
     fn new(p: &crate::scenario::Params, spread_cv: f64) -> ReserveTable {
         let (pr, d) = (&p.production, &p.demography);
-        ReserveTable::with(pr.theta_h, d.theta_b, d.gamma, d.r_star, d.r_crit, spread_cv)
+        ReserveTable::with(
+            pr.theta_h, d.theta_b, d.gamma, d.r_star, d.r_crit, spread_cv,
+        )
     }
 
     fn with(
@@ -169,7 +171,9 @@ impl Curves {
         static CACHE: Mutex<Vec<(CurveKey, Arc<Curves>)>> = Mutex::new(Vec::new());
         const KEEP: usize = 8;
         let key = Curves::key(p);
-        let mut cache = CACHE.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut cache = CACHE
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         if let Some((_, c)) = cache.iter().find(|(k, _)| *k == key) {
             return Arc::clone(c);
         }
@@ -274,8 +278,16 @@ mod tests {
             let r = k as f32 / 4999.0;
             for t in [&c.reserve_normal, &c.reserve_canteen] {
                 let v = t.at(r);
-                assert_eq!(v.efficiency.to_bits(), c.efficiency.at(r).to_bits(), "h({r})");
-                assert_eq!(v.fecundity.to_bits(), c.fertility.at(r).to_bits(), "Res^θb({r})");
+                assert_eq!(
+                    v.efficiency.to_bits(),
+                    c.efficiency.at(r).to_bits(),
+                    "h({r})"
+                );
+                assert_eq!(
+                    v.fecundity.to_bits(),
+                    c.fertility.at(r).to_bits(),
+                    "Res^θb({r})"
+                );
             }
         }
     }
