@@ -177,9 +177,14 @@ pub fn update(
 /// The tables at every group's reserve. Groups at a full reserve do not use the values (the
 /// tables are exact there, and the callers select h = 1 and the normal hazard); looking them
 /// up anyway is cheaper than a branch that mispredicts.
-#[inline]
+// Not inlined: in the team loop's one big body it costs more in spilled registers than the call.
+#[inline(never)]
 fn look_up(table: &ReserveTable, reserve: &[f32; N_AGE]) -> [AtReserve; N_AGE] {
-    reserve.map(|r| table.at(r))
+    let mut at = [table.at(reserve[0]); N_AGE];
+    for a in 1..N_AGE {
+        at[a] = table.at(reserve[a]);
+    }
+    at
 }
 
 /// Reserve of a group of `n` people at `res` joined by `m` people at `incoming`.
