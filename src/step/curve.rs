@@ -74,6 +74,8 @@ impl Curve {
 #[derive(Clone, Debug)]
 pub struct ReserveTable {
     values: Box<[[f32; 4]; N + 1]>,
+    /// The values at a full reserve, `at(1.0)`.
+    full: AtReserve,
 }
 
 /// What [`ReserveTable::at`] returns.
@@ -121,7 +123,23 @@ impl ReserveTable {
                 res.powf(theta_b) as f32,
             ]
         });
-        ReserveTable { values }
+        let mut table = ReserveTable {
+            values,
+            full: AtReserve {
+                efficiency: 1.0,
+                famine: 0.0,
+                critical: 0.0,
+                fecundity: 1.0,
+            },
+        };
+        table.full = table.at(1.0);
+        table
+    }
+
+    /// `at(1.0)`, kept: most teams in most months have full reserves.
+    #[inline]
+    pub fn full(&self) -> AtReserve {
+        self.full
     }
 
     /// The table's values at reserve `res`.

@@ -174,12 +174,24 @@ pub fn update(
     out.reserve_sum += reserve_sum;
 }
 
-/// The tables at every group's reserve. Groups at a full reserve do not use the values (the
-/// tables are exact there, and the callers select h = 1 and the normal hazard); looking them
-/// up anyway is cheaper than a branch that mispredicts.
+/// The tables at every group's reserve. Within a team, groups at a full reserve are looked up
+/// with the rest (they do not use the values but fecundity: the tables are exact there, and
+/// the callers select h = 1 and the normal hazard), which is cheaper than a branch per group
+/// that mispredicts; whole teams at full reserves, most teams in the good years, skip the
+/// lookups.
+#[inline]
+fn look_up(table: &ReserveTable, reserve: &[f32; N_AGE]) -> [AtReserve; N_AGE] {
+    if reserve.iter().all(|&r| r == 1.0) {
+        // Well fed: the values at a full reserve, kept.
+        [table.full(); N_AGE]
+    } else {
+        look_up_each(table, reserve)
+    }
+}
+
 // Not inlined: in the team loop's one big body it costs more in spilled registers than the call.
 #[inline(never)]
-fn look_up(table: &ReserveTable, reserve: &[f32; N_AGE]) -> [AtReserve; N_AGE] {
+fn look_up_each(table: &ReserveTable, reserve: &[f32; N_AGE]) -> [AtReserve; N_AGE] {
     let mut at = [table.at(reserve[0]); N_AGE];
     for a in 1..N_AGE {
         at[a] = table.at(reserve[a]);
