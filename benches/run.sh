@@ -6,6 +6,7 @@
 #
 # Usage: benches/run.sh [-n RUNS] [-s "SCALES"] [-t "THREADS"] [SCENARIO]
 #   defaults: -n 5 -s "0.01 0.1 1.0" -t "1 2" scenarios/historical.toml
+#   COMMUNE_SIM_BIN=path times that binary instead of building ./target/release/commune-sim.
 # The load average is printed with every row: timings taken while other work runs on the
 # machine are slower than the machine can do.
 set -euo pipefail
@@ -25,8 +26,12 @@ done
 shift $((OPTIND - 1))
 scenario=${1:-scenarios/historical.toml}
 
-cargo build --release --quiet
-bin=./target/release/commune-sim
+if [ -n "${COMMUNE_SIM_BIN:-}" ]; then
+  bin=$COMMUNE_SIM_BIN
+else
+  cargo build --release --quiet
+  bin=./target/release/commune-sim
+fi
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 
@@ -35,7 +40,7 @@ stats() { sort -g | awk '{v[NR]=$1} END {m = (NR % 2) ? v[(NR+1)/2] : (v[NR/2] +
   printf "%.3f %.3f %.3f\n", m, v[1], v[NR]}'; }
 
 echo "commune-sim run $scenario --scale S --threads T --out DIR --quiet; $runs runs each"
-echo "$(nproc) cores; $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
+echo "$bin; $(nproc) cores; commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
 printf '%-6s %-3s %8s %8s %8s %8s %8s %8s %8s %11s  %s\n' scale thr wall_med wall_min wall_max \
   build_s sim_s teams peak_MB team_mo/s load
 for scale in $scales; do
