@@ -1,20 +1,71 @@
 #!/usr/bin/env bash
-# Whole-program timing of `commune-sim run` (release build) at several scales, with wall time
-# and peak memory from /usr/bin/time. Usage: benches/run.sh [SCENARIO] [SCALES...]
+# Whole-program timing of `commune-sim run` (release build): wall time and peak memory from
+# /usr/bin/time -v, for each scale and thread count, median (and min, max) of N runs, with the
+# simulation's own split (world build, stepping) from the run folder's timing.toml. Each run
+# writes everything a run writes: CSV tables, charts (PNG and SVG) and report.html.
+#
+# Usage: benches/run.sh [-n RUNS] [-s "SCALES"] [-t "THREADS"] [SCENARIO]
+#   defaults: -n 5 -s "0.01 0.1 1.0" -t "1 2" scenarios/historical.toml
+#   COMMUNE_SIM_BIN=path times that binary instead of building ./target/release/commune-sim.
+# The load average is printed with every row: timings taken while other work runs on the
+# machine are slower than the machine can do.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+runs=5
+scales="0.01 0.1 1.0"
+threads_list="1 2"
+while getopts "n:s:t:" opt; do
+  case $opt in
+    n) runs=$OPTARG ;;
+    s) scales=$OPTARG ;;
+    t) threads_list=$OPTARG ;;
+    *) echo "usage: $0 [-n RUNS] [-s SCALES] [-t THREADS] [SCENARIO]" >&2; exit 2 ;;
+  esac
+done
+shift $((OPTIND - 1))
 scenario=${1:-scenarios/historical.toml}
-shift || true
-scales=${*:-0.01 0.1 1.0}
-cargo build --release --quiet
+
+if [ -n "${COMMUNE_SIM_BIN:-}" ]; then
+  bin=$COMMUNE_SIM_BIN
+else
+  cargo build --release --quiet
+  bin=./target/release/commune-sim
+fi
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
-printf '%-8s %-8s %10s %12s\n' scale threads wall_s peak_MB
+
+# Median, min and max of the numbers on stdin.
+stats() { sort -g | awk '{v[NR]=$1} END {m = (NR % 2) ? v[(NR+1)/2] : (v[NR/2] + v[NR/2+1]) / 2;
+  printf "%.3f %.3f %.3f\n", m, v[1], v[NR]}'; }
+
+echo "commune-sim run $scenario --scale S --threads T --out DIR --quiet; $runs runs each"
+echo "$bin; $(nproc) cores; commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
+printf '%-6s %-3s %8s %8s %8s %8s %8s %8s %8s %11s  %s\n' scale thr wall_med wall_min wall_max \
+  build_s sim_s teams peak_MB team_mo/s load
 for scale in $scales; do
-  for threads in 1 2; do
-    /usr/bin/time -f '%e %M' -o "$out/time" ./target/release/commune-sim run "$scenario" \
-      --scale "$scale" --threads "$threads" --out "$out/run" --quiet
-    read -r wall kb < "$out/time"
-    printf '%-8s %-8s %10s %12.0f\n' "$scale" "$threads" "$wall" "$((kb / 1024))"
+  for threads in $threads_list; do
+    walls=() builds=() sims=() peaks=() loads=()
+    for _ in $(seq "$runs"); do
+      loads+=("$(cut -d' ' -f1 /proc/loadavg)")
+      /usr/bin/time -v -o "$out/time" "$bin" run "$scenario" --scale "$scale" \
+        --threads "$threads" --out "$out/run" --force --quiet > "$out/stdout"
+      wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {n = split($2, t, ":"); s = 0;
+        for (i = 1; i <= n; i++) s = s * 60 + t[i]; print s}' "$out/time")
+      walls+=("$wall")
+      peaks+=("$(awk -F': ' '/Maximum resident set size/ {print $2 / 1024}' "$out/time")")
+      builds+=("$(awk '/^build_seconds/ {print $3}' "$out/run/timing.toml")")
+      sims+=("$(awk '/^simulate_seconds/ {print $3}' "$out/run/timing.toml")")
+    done
+    read -r wmed wmin wmax < <(printf '%s\n' "${walls[@]}" | stats)
+    read -r bmed _ _ < <(printf '%s\n' "${builds[@]}" | stats)
+    read -r smed _ _ < <(printf '%s\n' "${sims[@]}" | stats)
+    read -r pmax < <(printf '%s\n' "${peaks[@]}" | sort -g | tail -1)
+    teams=$(awk -F, 'NR == 2 {y = $3} NR > 1 && $3 == y {s += $8} END {print s}' \
+      "$out/run/communes_yearly.csv")
+    months=$(awk -F, 'NR > 1' "$out/run/national_monthly.csv" | wc -l)
+    rate=$(awk -v t="$teams" -v m="$months" -v s="$smed" 'BEGIN {printf "%.3g", t * m / s}')
+    printf '%-6s %-3s %8s %8s %8s %8s %8s %8.0f %8.0f %11s  %s\n' "$scale" "$threads" \
+      "$wmed" "$wmin" "$wmax" "$bmed" "$smed" "$teams" "$pmax" "$rate" "$(IFS=,; echo "${loads[*]}")"
   done
 done

@@ -1,15 +1,34 @@
-//! Criterion benchmarks of the library: building the world and stepping one month.
+//! Criterion benchmarks of the library: building the world, each stage of a month, each team
+//! phase on its own, and whole months.
 //!
-//! `COMMUNE_SIM_BENCH_SCALE` sets the share of the national commune count (default 0.1; 1.0 is
-//! the full national world of ~3.4 million teams). The world is built outside the timing loop
-//! and cloned for each stepped month. Whole-program timings are in `benches/run.sh`.
+//! `COMMUNE_SIM_BENCH_SCALE` sets the share of the national commune count (default 1.0, the
+//! full national world of ~3.4 million teams; 0.02 is quick). Worlds are built and stepped to
+//! the benchmarked month outside the timing loop and cloned for each timed iteration, so every
+//! iteration starts from the same state. `RAYON_NUM_THREADS` sets the threads (default: all
+//! cores). Whole-program timings are in `benches/run.sh`; `docs/performance.md` has the
+//! results.
+//!
+//! Groups:
+//! - `world/build`: the synthetic country from the scenario.
+//! - `month/{march,october,famine}`: `step::step`, a plain month (March 1958, passes fused),
+//!   a harvest month (October 1958: harvest, reports, procurement) and a famine month
+//!   (April 1960: estimates, hungry teams).
+//! - `stage/*`: the stages of `step::step` in October 1959 (harvest and famine), pass B run
+//!   separately from pass A: `events`, `pass_a`, `national` (cascade and quotas), `pass_b`,
+//!   `centre`.
+//! - `team/*`: one team phase over every team of the country, in parallel by commune, in
+//!   October 1959: `labour` (labour::allocate), `harvest` (labour::allocate and
+//!   harvest::harvest_team), `procure` (procure::extract), `eat` (consume::eat), `eat+demography`
+//!   (consume::eat and demography::update: demography alone is the difference).
 
 use std::hint::black_box;
 use std::path::Path;
+use std::time::Duration;
 
 use commune_sim::scenario::{self, Scenario};
+use commune_sim::step::{self, consume, demography, harvest, labour, procure};
 use commune_sim::time::Month;
-use commune_sim::{step, world};
+use commune_sim::world::{self, World};
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 
 fn scenario() -> Scenario {
@@ -21,46 +40,126 @@ fn scenario() -> Scenario {
     s.params.population.scale = std::env::var("COMMUNE_SIM_BENCH_SCALE")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(0.1);
+        .unwrap_or(1.0);
     s
 }
 
-/// The world as it stands at the start of `until`, stepped from the scenario's start.
-fn world_at(s: &Scenario, until: Month) -> world::World {
-    let mut w = world::build(s);
-    let mut m = s.start;
+/// Steps `w` from `from` up to (not including) `until`; returns `until`.
+fn advance(w: &mut World, s: &Scenario, from: Month, until: Month) -> Month {
+    let mut m = from;
     while m < until {
-        step::step(&mut w, &s.params, m, s.seed);
+        step::step(w, &s.params, m, s.seed);
         m = m.plus(1);
     }
-    w
+    m
+}
+
+/// Times `routine` on a fresh clone of `w` per iteration.
+fn bench_on<R>(
+    group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    name: &str,
+    w: &World,
+    mut routine: impl FnMut(&mut World) -> R,
+) {
+    group.bench_function(name, |b| {
+        b.iter_batched_ref(
+            || w.clone(),
+            |w| black_box(routine(w)),
+            BatchSize::LargeInput,
+        )
+    });
 }
 
 fn benches(c: &mut Criterion) {
     let s = scenario();
+    let p = &s.params;
+    let seed = s.seed;
     c.bench_function("world/build", |b| b.iter(|| black_box(world::build(&s))));
-    let mut group = c.benchmark_group("step");
-    // A plain month, a harvest month with reports and procurement, and a famine month.
-    for (name, month) in [
-        ("march", Month::new(1958, 3)),
-        ("october", Month::new(1958, 10)),
-        ("famine", Month::new(1960, 4)),
-    ] {
-        let w = world_at(&s, month);
-        group.bench_function(name, |b| {
-            b.iter_batched(
-                || w.clone(),
-                |mut w| black_box(step::step(&mut w, &s.params, month, s.seed)),
-                BatchSize::LargeInput,
-            )
-        });
+
+    // Whole months, stepping one world forward through them.
+    let mut w = world::build(&s);
+    let mut at = s.start;
+    {
+        let mut group = c.benchmark_group("month");
+        for (name, month) in [
+            ("march", Month::new(1958, 3)),
+            ("october", Month::new(1958, 10)),
+            ("famine", Month::new(1960, 4)),
+        ] {
+            at = advance(&mut w, &s, at, month);
+            bench_on(&mut group, name, &w, |w| step::step(w, p, month, seed));
+        }
+        group.finish();
     }
-    group.finish();
+    // The stages and the team phases of October 1959, from a world rebuilt and stepped there.
+    let month = Month::new(1959, 10);
+    let mut w = world::build(&s);
+    advance(&mut w, &s, s.start, month);
+    {
+        let mut group = c.benchmark_group("stage");
+        bench_on(&mut group, "events", &w, |w| {
+            step::events(w, p, month, seed)
+        });
+        let k = step::events(&mut w.clone(), p, month, seed);
+        bench_on(&mut group, "pass_a", &w, |w| step::pass_a(w, p, &k, false));
+        let mut after_a = w.clone();
+        let mut communes = step::pass_a(&mut after_a, p, &k, false);
+        bench_on(&mut group, "national", &after_a, |w| {
+            step::national(w, p, &k, &mut communes.clone())
+        });
+        let (centre, quota) = step::national(&mut after_a, p, &k, &mut communes);
+        bench_on(&mut group, "pass_b", &after_a, |w| {
+            step::pass_b(w, p, &k, quota.as_deref(), &mut communes.clone())
+        });
+        step::pass_b(&mut after_a, p, &k, quota.as_deref(), &mut communes);
+        bench_on(&mut group, "centre", &after_a, |w| {
+            step::centre(w, p, &k, seed, &mut communes.clone(), &mut centre.clone())
+        });
+        group.finish();
+
+        let mut group = c.benchmark_group("team");
+        let fill = w.centre.resale_fill;
+        bench_on(&mut group, "labour", &w, |w| {
+            step::for_each_team(w, p, &k, |t, i, ctx, out| {
+                procure::receive_resale(t, i, fill, out);
+                labour::allocate(t, i, ctx, p, &k, out);
+            })
+        });
+        bench_on(&mut group, "harvest", &w, |w| {
+            step::for_each_team(w, p, &k, |t, i, ctx, out| {
+                procure::receive_resale(t, i, fill, out);
+                let farm = labour::allocate(t, i, ctx, p, &k, out);
+                harvest::harvest_team(t, i, 1, farm, ctx, p, &k, out);
+            })
+        });
+        // Pass B's phases on the state pass B starts from.
+        let mut before_b = w.clone();
+        let mut communes = step::pass_a(&mut before_b, p, &k, false);
+        step::national(&mut before_b, p, &k, &mut communes);
+        bench_on(&mut group, "procure", &before_b, |w| {
+            step::for_each_team(w, p, &k, |t, i, _, out| procure::extract(t, i, p, &k, out))
+        });
+        bench_on(&mut group, "eat", &before_b, |w| {
+            step::for_each_team(w, p, &k, |t, i, _, out| {
+                consume::eat(t, i, p, &k, out);
+            })
+        });
+        bench_on(&mut group, "eat+demography", &before_b, |w| {
+            step::for_each_team(w, p, &k, |t, i, ctx, out| {
+                let intake = consume::eat(t, i, p, &k, out);
+                demography::update(t, i, &intake, ctx, p, &k, out);
+            })
+        });
+        group.finish();
+    }
 }
 
 criterion_group! {
     name = step_benches;
-    config = Criterion::default().sample_size(10).warm_up_time(std::time::Duration::from_secs(1));
+    config = Criterion::default()
+        .sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(3));
     targets = benches
 }
 criterion_main!(step_benches);

@@ -236,15 +236,18 @@ pub fn run(args: &RunArgs) -> anyhow::Result<PathBuf> {
         build_seconds: sim.build_seconds,
         simulate_seconds: total - sim.build_seconds,
     };
-    export::write_run_with(
-        &out,
-        &s,
-        &sim.world,
-        &sim.recorder,
-        &timing,
-        args.force,
-        &extra,
-    )?;
+    // In the same number of threads: the charts are drawn in parallel.
+    in_pool(threads, || {
+        export::write_run_with(
+            &out,
+            &s,
+            &sim.world,
+            &sim.recorder,
+            &timing,
+            args.force,
+            &extra,
+        )
+    })??;
     if !args.quiet {
         print_summary(&s, &sim.world, &sim.recorder, &out, total);
         if let Some((_, text)) = extra.iter().find(|(f, _)| f == ensemble::TABLE) {

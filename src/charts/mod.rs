@@ -61,12 +61,29 @@ pub fn draw(dir: &Path, runs: &[Run]) -> anyhow::Result<Vec<Drawn>> {
     fs::create_dir_all(&charts)
         .with_context(|| format!("failed to create {}", charts.display()))?;
     let official = Official::load();
+    let figures = figures::all(runs, &official);
+    // Each figure is drawn on its own (PNG encoding is most of the time of a small run), so
+    // they are drawn in parallel; the bytes do not depend on which worker draws them.
+    let jobs: Vec<(&Figure, bool)> = figures
+        .iter()
+        .flat_map(|f| [(f, true), (f, false)])
+        .collect();
+    let mut rendered = par_map(&jobs, |&(fig, png)| {
+        if png {
+            fig.png()
+        } else {
+            fig.svg().map(String::into_bytes)
+        }
+    })
+    .into_iter();
     let mut drawn = Vec::new();
-    for fig in figures::all(runs, &official) {
-        let png = fig.png()?;
+    for fig in &figures {
+        let (Some(png), Some(svg)) = (rendered.next(), rendered.next()) else {
+            unreachable!("two drawings per figure")
+        };
+        let (png, svg) = (png?, String::from_utf8(svg?).context("SVG is text")?);
         let path = charts.join(format!("{}.png", fig.name));
         fs::write(&path, png).with_context(|| format!("failed to write {}", path.display()))?;
-        let svg = fig.svg()?;
         let path = charts.join(format!("{}.svg", fig.name));
         fs::write(&path, &svg).with_context(|| format!("failed to write {}", path.display()))?;
         drawn.push(Drawn {
@@ -89,4 +106,17 @@ pub fn write_figure(dir: &Path, fig: &Figure) -> anyhow::Result<()> {
         fs::write(&path, bytes).with_context(|| format!("failed to write {}", path.display()))?;
     }
     Ok(())
+}
+
+/// Maps `f` over `items` in parallel with the `parallel` feature, keeping their order.
+fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync + Send) -> Vec<R> {
+    #[cfg(feature = "parallel")]
+    {
+        use rayon::prelude::*;
+        items.par_iter().map(f).collect()
+    }
+    #[cfg(not(feature = "parallel"))]
+    {
+        items.iter().map(f).collect()
+    }
 }

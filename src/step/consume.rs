@@ -28,7 +28,44 @@ pub struct Intake {
     pub rationed: bool,
 }
 
+/// This month's constants of the meals, worked out once rather than for every team.
+#[derive(Clone, Copy, Debug)]
+pub struct Meals {
+    /// Days in the month.
+    days: f64,
+    /// Days in the month over the days to the October harvest: the share of its grain a
+    /// household eats this month.
+    spread: f64,
+    /// The free-supply ration with overconsumption, kg per adult equivalent per day.
+    free_ration: f64,
+    /// Intake below which each tercile is below subsistence, with the normal and the canteen
+    /// intake spread.
+    limits: [[f32; 3]; 2],
+    /// Energy from other foods, kcal per day.
+    supplement: f32,
+}
+
+impl Meals {
+    pub fn new(p: &Params, month: crate::time::Month) -> Meals {
+        let (m, n) = (&p.mess_halls, &p.nutrition);
+        let days = f64::from(month.days());
+        let horizon = f64::from(super::calendar::months_to_october(month.month())) * 365.25 / 12.0;
+        let limits = |cv: f64| {
+            let cv = cv as f32;
+            TERCILE_Z.map(|z| n.subsistence_kcal as f32 / (1.0 + z * cv))
+        };
+        Meals {
+            days,
+            spread: days / horizon,
+            free_ration: n.ration_kg * (1.0 + m.overconsumption),
+            limits: [limits(n.intake_cv), limits(n.intake_cv_canteen)],
+            supplement: n.supplement_kcal.at(month) as f32,
+        }
+    }
+}
+
 /// Updates team `i`'s mess-hall regime, feeds it, and returns what each group ate.
+#[inline]
 pub fn eat(
     t: &mut TeamsMut<'_>,
     i: usize,
@@ -38,7 +75,8 @@ pub fn eat(
 ) -> Intake {
     let m = &p.mess_halls;
     let n = &p.nutrition;
-    let days = f64::from(k.month.days());
+    let meals = &k.meals;
+    let days = meals.days;
     let pop = t.pop[i];
     let ae = adult_equivalents(&pop);
     // Households ration their grain over the whole grain year, counting on a normal summer
@@ -94,7 +132,7 @@ pub fn eat(
     // this month and `per_kg` back (one division per team).
     let month = ae * days;
     let per_kg = if month > 0.0 { 1.0 / month } else { 0.0 };
-    let spread = days / horizon;
+    let spread = meals.spread;
     let (c, drawn_from_hidden, drawn) = if ae <= 0.0 {
         (0.0, 0, 0)
     } else {
@@ -106,7 +144,7 @@ pub fn eat(
                 (f64::from(eat) * per_kg, from_hidden, eat - from_hidden)
             }
             MessMode::Free => {
-                let want = ration * (1.0 + m.overconsumption) * month / (1.0 - m.waste);
+                let want = meals.free_ration * month / (1.0 - m.waste);
                 let drawn = kg32(want).min(stock);
                 (f64::from(drawn) * (1.0 - m.waste) * per_kg, 0, drawn)
             }
@@ -144,16 +182,12 @@ pub fn eat(
         out.in_canteens += u64::from(people);
     }
     let rationed = t.mess[i] == MessMode::Rationed;
-    let cv = if rationed {
-        n.intake_cv_canteen
-    } else {
-        n.intake_cv
-    } as f32;
-    let supp = k.supplement_kcal as f32;
+    let supp = meals.supplement;
     let grain_kcal = (c * n.kcal_per_kg) as f32;
     let mut kcal = [0.0f32; N_AGE];
-    // A tercile is below subsistence if its intake, kcal·(1 + z·cv), is under the limit.
-    let limits = TERCILE_Z.map(|z| n.subsistence_kcal as f32 / (1.0 + z * cv));
+    // A tercile is below subsistence if its intake, kcal·(1 + z·cv), is under the limit
+    // subsistence / (1 + z·cv), with the canteen's cv under rationing.
+    let limits = meals.limits[usize::from(rationed)];
     let mut below_thirds = 0u32;
     for a in 0..N_AGE {
         kcal[a] = factors[a] * grain_kcal + supp;

@@ -14,10 +14,30 @@ pub fn limit(x: f32, lo: f32, hi: f32) -> f32 {
 /// Number of intervals of a table.
 const N: usize = 1024;
 
+/// Position of `x` in a table of `N` intervals over `[0, N / density]`: the interval `j` and the
+/// fraction `frac` into it. `x` beyond the range is held at its ends.
+#[inline]
+fn locate(x: f32, density: f32) -> (usize, f32) {
+    let pos = limit(x * density, 0.0, N as f32);
+    // Through i32: one instruction, where a conversion to usize is a branchy sequence.
+    let j = (pos as i32 as usize).min(N - 1);
+    (j, pos - j as f32)
+}
+
+/// The N + 1 points of `f` at `j · max / N`.
+fn tabulate<T: Copy + std::fmt::Debug>(max: f64, f: impl Fn(f64) -> T) -> Box<[T; N + 1]> {
+    let values: Vec<T> = (0..=N).map(|j| f(max * j as f64 / N as f64)).collect();
+    values
+        .into_boxed_slice()
+        .try_into()
+        .expect("N + 1 table points")
+}
+
 /// A function of `x ∈ [0, max]`, tabulated.
 #[derive(Clone, Debug)]
 pub struct Curve {
-    values: Vec<f32>,
+    /// Fixed length, so that the lookups need no bounds checks.
+    values: Box<[f32; N + 1]>,
     /// Table points per unit of `x`.
     density: f32,
 }
@@ -31,9 +51,7 @@ impl Curve {
     /// Tabulates `f` on `[0, max]`.
     pub fn on(max: f64, f: impl Fn(f64) -> f64) -> Curve {
         Curve {
-            values: (0..=N)
-                .map(|j| f(max * j as f64 / N as f64) as f32)
-                .collect(),
+            values: tabulate(max, |x| f(x) as f32),
             density: (N as f64 / max) as f32,
         }
     }
@@ -41,62 +59,116 @@ impl Curve {
     /// The value at `x`, clamped to the table's range.
     #[inline]
     pub fn at(&self, x: f32) -> f32 {
-        let pos = limit(x * self.density, 0.0, N as f32);
-        // Through i32: one instruction, where a conversion to usize is a branchy sequence.
-        let j = (pos as i32 as usize).min(N - 1);
-        let frac = pos - j as f32;
+        let (j, frac) = locate(x, self.density);
         let (a, b) = (self.values[j], self.values[j + 1]);
         a + (b - a) * frac
     }
 }
 
-/// The famine part of the monthly hazard of an age group, averaged over its three intake
-/// terciles, as a function of the group's reserve: the mean famine factor
-/// `mean_k exp(γ·max(0, R* − Res_k)) − 1` and the share of terciles below R_crit, where
-/// `Res_k = Res + z_k·cv·spread·(1 − Res)`. One table lookup gives both.
+/// Everything the demography needs of a group's reserve, from one lookup: labour efficiency
+/// h(Res) = Res^θh, the famine part of the monthly hazard averaged over the group's three intake
+/// terciles — the mean famine factor `mean_k exp(γ·max(0, R* − Res_k)) − 1` and the share of
+/// terciles below R_crit, where `Res_k = Res + z_k·cv·spread·(1 − Res)` — and fecundity
+/// Res^θb. Each column holds exactly the values a separate table of it would, so one lookup
+/// gives the same results as four.
 #[derive(Clone, Debug)]
-pub struct TercileHazard {
-    values: Vec<[f32; 2]>,
+pub struct ReserveTable {
+    values: Box<[[f32; 4]; N + 1]>,
+    /// The values at a full reserve, `at(1.0)`.
+    full: AtReserve,
 }
 
-impl TercileHazard {
-    fn new(gamma: f64, r_star: f64, r_crit: f64, spread_cv: f64) -> TercileHazard {
+/// What [`ReserveTable::at`] returns.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct AtReserve {
+    /// Labour efficiency h(Res).
+    pub efficiency: f32,
+    /// Mean famine factor of the terciles.
+    pub famine: f32,
+    /// Share of terciles below R_crit.
+    pub critical: f32,
+    /// Res^θb.
+    pub fecundity: f32,
+}
+
+impl ReserveTable {
+    fn new(p: &crate::scenario::Params, spread_cv: f64) -> ReserveTable {
+        let (pr, d) = (&p.production, &p.demography);
+        ReserveTable::with(
+            pr.theta_h, d.theta_b, d.gamma, d.r_star, d.r_crit, spread_cv,
+        )
+    }
+
+    fn with(
+        theta_h: f64,
+        theta_b: f64,
+        gamma: f64,
+        r_star: f64,
+        r_crit: f64,
+        spread_cv: f64,
+    ) -> ReserveTable {
         let z = super::consume::TERCILE_Z.map(f64::from);
-        let values = (0..=N)
-            .map(|j| {
-                let res = j as f64 / N as f64;
-                let r = z.map(|z| res + z * spread_cv * (1.0 - res));
-                let famine = r
-                    .iter()
-                    .map(|&r| (gamma * (r_star - r).max(0.0)).exp() - 1.0)
-                    .sum::<f64>()
-                    / 3.0;
-                let critical = r.iter().filter(|&&r| r < r_crit).count() as f64 / 3.0;
-                [famine as f32, critical as f32]
-            })
-            .collect();
-        TercileHazard { values }
+        let values = tabulate(1.0, |res| {
+            let r = z.map(|z| res + z * spread_cv * (1.0 - res));
+            let famine = r
+                .iter()
+                .map(|&r| (gamma * (r_star - r).max(0.0)).exp() - 1.0)
+                .sum::<f64>()
+                / 3.0;
+            let critical = r.iter().filter(|&&r| r < r_crit).count() as f64 / 3.0;
+            [
+                res.powf(theta_h) as f32,
+                famine as f32,
+                critical as f32,
+                res.powf(theta_b) as f32,
+            ]
+        });
+        let mut table = ReserveTable {
+            values,
+            full: AtReserve {
+                efficiency: 1.0,
+                famine: 0.0,
+                critical: 0.0,
+                fecundity: 1.0,
+            },
+        };
+        table.full = table.at(1.0);
+        table
     }
 
-    /// (mean famine factor, share of terciles below R_crit) at reserve `res`.
+    /// `at(1.0)`, kept: most teams in most months have full reserves.
     #[inline]
-    pub fn at(&self, res: f32) -> (f32, f32) {
-        let pos = limit(res * N as f32, 0.0, N as f32);
-        let j = (pos as i32 as usize).min(N - 1);
-        let frac = pos - j as f32;
-        let ([fa, ca], [fb, cb]) = (self.values[j], self.values[j + 1]);
-        (fa + (fb - fa) * frac, ca + (cb - ca) * frac)
+    pub fn full(&self) -> AtReserve {
+        self.full
+    }
+
+    /// The table's values at reserve `res`.
+    #[inline]
+    pub fn at(&self, res: f32) -> AtReserve {
+        let (j, frac) = locate(res, N as f32);
+        let (a, b) = (self.values[j], self.values[j + 1]);
+        let v: [f32; 4] = std::array::from_fn(|c| a[c] + (b[c] - a[c]) * frac);
+        AtReserve {
+            efficiency: v[0],
+            famine: v[1],
+            critical: v[2],
+            fecundity: v[3],
+        }
     }
 }
+
+/// What the curves are tabulated from (see [`Curves::key`]).
+type CurveKey = [u64; 13];
 
 /// The curves the team phases use.
 #[derive(Clone, Debug)]
 pub struct Curves {
     /// h(Res) = Res^θh.
     pub efficiency: Curve,
-    /// The tercile-averaged famine hazard with normal and with canteen intake spreads.
-    pub hazard_normal: TercileHazard,
-    pub hazard_canteen: TercileHazard,
+    /// h(Res), the tercile-averaged famine hazard and fecundity, with normal and with canteen
+    /// intake spreads.
+    pub reserve_normal: ReserveTable,
+    pub reserve_canteen: ReserveTable,
     /// Res^θb.
     pub fertility: Curve,
     /// Labour index^βL, for an index from 0 to 4.
@@ -108,22 +180,56 @@ pub struct Curves {
 }
 
 impl Curves {
+    /// The curves of `p`, tabulated once per distinct set of the parameters they depend on and
+    /// shared from then on: a run tabulates them once, not every month. A pure function of
+    /// those parameters, so sharing cannot change a result.
+    pub fn shared(p: &crate::scenario::Params) -> std::sync::Arc<Curves> {
+        use std::sync::{Arc, Mutex};
+        /// Recently used tables; a few, for sweeps that run different parameters at once.
+        static CACHE: Mutex<Vec<(CurveKey, Arc<Curves>)>> = Mutex::new(Vec::new());
+        const KEEP: usize = 8;
+        let key = Curves::key(p);
+        let mut cache = CACHE
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some((_, c)) = cache.iter().find(|(k, _)| *k == key) {
+            return Arc::clone(c);
+        }
+        let c = Arc::new(Curves::new(p));
+        if cache.len() == KEEP {
+            cache.remove(0);
+        }
+        cache.push((key, Arc::clone(&c)));
+        c
+    }
+
+    /// The bits of every parameter [`Curves::new`] reads.
+    fn key(p: &crate::scenario::Params) -> CurveKey {
+        let (pr, d, n) = (&p.production, &p.demography, &p.nutrition);
+        [
+            pr.theta_h,
+            pr.beta_labour,
+            pr.beta_capital,
+            pr.beta_fertiliser,
+            pr.loss_slope,
+            pr.loss_curvature,
+            d.theta_b,
+            d.gamma,
+            d.r_star,
+            d.r_crit,
+            n.intake_cv,
+            n.intake_cv_canteen,
+            n.reserve_spread,
+        ]
+        .map(f64::to_bits)
+    }
+
     pub fn new(p: &crate::scenario::Params) -> Curves {
         let (pr, d, n) = (&p.production, &p.demography, &p.nutrition);
         Curves {
             efficiency: Curve::new(|r| r.powf(pr.theta_h)),
-            hazard_normal: TercileHazard::new(
-                d.gamma,
-                d.r_star,
-                d.r_crit,
-                n.intake_cv * n.reserve_spread,
-            ),
-            hazard_canteen: TercileHazard::new(
-                d.gamma,
-                d.r_star,
-                d.r_crit,
-                n.intake_cv_canteen * n.reserve_spread,
-            ),
+            reserve_normal: ReserveTable::new(p, n.intake_cv * n.reserve_spread),
+            reserve_canteen: ReserveTable::new(p, n.intake_cv_canteen * n.reserve_spread),
             fertility: Curve::new(|r| r.powf(d.theta_b)),
             labour: Curve::on(4.0, |x| x.powf(pr.beta_labour)),
             capital: Curve::on(2.0, |x| x.powf(pr.beta_capital + pr.beta_fertiliser)),
@@ -148,19 +254,24 @@ mod tests {
                 "h({r})"
             );
             // With no spread the three terciles coincide.
-            let h = TercileHazard::new(8.0, 0.85, 0.35, 0.0);
+            let h = ReserveTable::with(0.7, 3.0, 8.0, 0.85, 0.35, 0.0);
             // Linear interpolation cuts the corner at R* by at most half a table step times γ.
             let famine = (8.0 * (0.85 - rf).max(0.0)).exp() - 1.0;
             assert!(
-                (f64::from(h.at(r).0) - famine).abs() <= 1e-3 * famine + 8.0 / 1024.0,
+                (f64::from(h.at(r).famine) - famine).abs() <= 1e-3 * famine + 8.0 / 1024.0,
                 "famine({r})"
             );
             assert!(close(c.fertility.at(r), rf.powf(3.0)), "fertility({r})");
         }
         assert_eq!(c.efficiency.at(1.0), 1.0);
-        assert_eq!(c.hazard_canteen.at(1.0), (0.0, 0.0));
+        let full = c.reserve_canteen.at(1.0);
+        assert_eq!((full.famine, full.critical), (0.0, 0.0));
         // At Res = 0.5 with the canteen spread (0.3): terciles at 0.316, 0.5, 0.684.
-        let (f, crit) = c.hazard_canteen.at(0.5);
+        let AtReserve {
+            famine: f,
+            critical: crit,
+            ..
+        } = c.reserve_canteen.at(0.5);
         let expect: f64 = [0.316_29, 0.5, 0.683_71]
             .iter()
             .map(|r: &f64| (8.0 * (0.85 - r)).exp() - 1.0)
@@ -176,5 +287,26 @@ mod tests {
         assert!((c.labour.at(2.0) - 2f32.powf(0.3)).abs() < 1e-4);
         assert!((c.capital.at(0.5) - 0.5f32.powf(0.25)).abs() < 1e-4);
         assert!((c.harvest_loss.at(0.3) - 0.4 * 0.3f32.powf(1.5)).abs() < 1e-4);
+    }
+
+    #[test]
+    fn one_reserve_lookup_gives_the_bits_of_the_separate_curves() {
+        let c = Curves::new(&crate::scenario::Params::defaults());
+        for k in -10..=5000 {
+            let r = k as f32 / 4999.0;
+            for t in [&c.reserve_normal, &c.reserve_canteen] {
+                let v = t.at(r);
+                assert_eq!(
+                    v.efficiency.to_bits(),
+                    c.efficiency.at(r).to_bits(),
+                    "h({r})"
+                );
+                assert_eq!(
+                    v.fecundity.to_bits(),
+                    c.fertility.at(r).to_bits(),
+                    "Res^θb({r})"
+                );
+            }
+        }
     }
 }

@@ -12,7 +12,7 @@
 //! of mean three months each (a nine-month Erlang delay).
 
 use super::consume::Intake;
-use super::curve::limit;
+use super::curve::{AtReserve, ReserveTable, limit};
 use super::{CommuneCtx, CommuneMonth, Knobs};
 use crate::scenario::Params;
 use crate::world::{CHILD, ELDERLY, MEN, N_AGE, TeamsMut, WOMEN, YOUTH};
@@ -21,6 +21,7 @@ use crate::world::{CHILD, ELDERLY, MEN, N_AGE, TeamsMut, WOMEN, YOUTH};
 const AGEING_YEARS: [u32; N_AGE] = [5, 10, 45, 45, 0];
 
 /// Nutrition, deaths, births and migration of team `i` this month.
+#[inline]
 pub fn update(
     t: &mut TeamsMut<'_>,
     i: usize,
@@ -32,13 +33,19 @@ pub fn update(
 ) {
     let d = &p.demography;
     let moy = k.month.month();
-    let curves = &k.curves;
     let b = &k.body;
+    // One lookup per group gives h(Res), the famine hazard and fecundity (curve.rs).
+    let table = if intake.rationed {
+        &k.curves.reserve_canteen
+    } else {
+        &k.curves.reserve_normal
+    };
+    let mut pop = t.pop[i];
+    let mut reserve = t.reserve[i];
+    let mut efficiency = t.efficiency[i];
 
     // Reserves. Drafted workers do heavier work (night shifts at furnaces and dams); hungry
     // people move less: activity above the basal rate falls with h(Res).
-    let mut reserve = t.reserve[i];
-    let mut efficiency = t.efficiency[i];
     for a in 0..N_AGE {
         let res = reserve[a];
         let pal = 1.0 + (ctx.pal[a] - 1.0) * efficiency[a];
@@ -51,16 +58,16 @@ pub fn update(
         };
         reserve[a] = limit(res + change, 0.0, 1.0);
     }
+    // The tables are exact at Res = 1 (h = 1, no famine hazard), where the values are
+    // selected rather than looked up; fecundity is always the table's.
+    let mut at = look_up(table, &reserve);
     for a in 0..N_AGE {
-        // The tables are exact at Res = 1 (h = 1, no famine hazard): skip the lookups for the
-        // well fed, who are most teams in most months.
         efficiency[a] = if reserve[a] == 1.0 {
             1.0
         } else {
-            curves.efficiency.at(reserve[a])
+            at[a].efficiency
         };
     }
-    t.reserve[i] = reserve;
     t.efficiency[i] = efficiency;
     // Draft animals, pigs (manure) and tools recover slowly; animals are slaughtered, eaten or
     // die unfed as soon as the adults go hungry, and tools are melted down in the steel
@@ -76,28 +83,22 @@ pub fn update(
     );
 
     if moy == 1 {
-        age(t, i);
+        age(&mut pop, &mut reserve);
+        // Ageing mixes reserves: look them up again.
+        at = look_up(table, &reserve);
     }
-    let mut pop = t.pop[i];
-    let mut reserve = t.reserve[i];
 
     // Deaths.
-    let hazard_curve = if intake.rationed {
-        &curves.hazard_canteen
-    } else {
-        &curves.hazard_normal
-    };
     let mut carry = t.death_carry[i];
     for a in 0..N_AGE {
+        // An empty group needs no skip (a branch that mispredicts): its expected deaths are
+        // its carry, which is below 1, so none die and the carry stays.
         let people = pop[a];
-        if people == 0 {
-            continue;
-        }
         let base = ctx.death_base[a];
         let hazard = if reserve[a] == 1.0 {
             base
         } else {
-            let (famine, critical) = hazard_curve.at(reserve[a]);
+            let (famine, critical) = (at[a].famine, at[a].critical);
             let v = b.vulnerability[a];
             (base * (1.0 + v * famine) + v * b.h_crit * critical).min(1.0)
         };
@@ -112,7 +113,7 @@ pub fn update(
 
     // Births, nine months after conception. Conceptions that hunger prevents are postponed,
     // and a share of them is made up each month in proportion to the women's condition.
-    let fecundity = curves.fertility.at(reserve[WOMEN]);
+    let fecundity = at[WOMEN].fecundity;
     let normal = pop[WOMEN] as f32 * ctx.fertility as f32 * ctx.together;
     let made_up = t.postponed[i] * d.catch_up as f32 * fecundity;
     t.postponed[i] += normal * (1.0 - fecundity) - made_up;
@@ -125,10 +126,11 @@ pub fn update(
     let expected = moved[2] + t.birth_carry[i];
     let born = expected.max(0.0) as i32 as u32;
     t.birth_carry[i] = expected - born as f32;
-    if born > 0 {
-        mix(&mut reserve[CHILD], pop[CHILD], 1.0, born);
-        pop[CHILD] += born;
-    }
+    // Whether a child is born is close to a coin toss: select, do not branch.
+    let mut newborn = reserve[CHILD];
+    mix(&mut newborn, pop[CHILD], 1.0, born);
+    reserve[CHILD] = std::hint::select_unpredictable(born > 0, newborn, reserve[CHILD]);
+    pop[CHILD] += born;
     out.births += u64::from(born);
 
     // Recruitment to the cities (or return), working-age people only.
@@ -136,10 +138,11 @@ pub fn update(
     if rate != 0.0 {
         let workers = pop[MEN] + pop[WOMEN];
         let expected = workers as f32 * rate as f32 + t.migration_carry[i];
-        // Toward zero, through i32 (`trunc` is a library call on baseline x86-64).
-        let moved = expected as i32 as f32;
-        t.migration_carry[i] = expected - moved;
-        let moved = moved as i64;
+        // Toward zero, through i32 (`trunc` is a library call on baseline x86-64). A team's
+        // migrants are far below 2^24, so the i32 is exact as f32.
+        let whole = expected as i32;
+        t.migration_carry[i] = expected - whole as f32;
+        let moved = i64::from(whole);
         if moved > 0 {
             let moved = (moved as u32).min(workers);
             let men = moved.div_ceil(2).min(pop[MEN]);
@@ -171,6 +174,31 @@ pub fn update(
     out.reserve_sum += reserve_sum;
 }
 
+/// The tables at every group's reserve. Within a team, groups at a full reserve are looked up
+/// with the rest (they do not use the values but fecundity: the tables are exact there, and
+/// the callers select h = 1 and the normal hazard), which is cheaper than a branch per group
+/// that mispredicts; whole teams at full reserves, most teams in the good years, skip the
+/// lookups.
+#[inline]
+fn look_up(table: &ReserveTable, reserve: &[f32; N_AGE]) -> [AtReserve; N_AGE] {
+    if reserve.iter().all(|&r| r == 1.0) {
+        // Well fed: the values at a full reserve, kept.
+        [table.full(); N_AGE]
+    } else {
+        look_up_each(table, reserve)
+    }
+}
+
+// Not inlined: in the team loop's one big body it costs more in spilled registers than the call.
+#[inline(never)]
+fn look_up_each(table: &ReserveTable, reserve: &[f32; N_AGE]) -> [AtReserve; N_AGE] {
+    let mut at = [table.at(reserve[0]); N_AGE];
+    for a in 1..N_AGE {
+        at[a] = table.at(reserve[a]);
+    }
+    at
+}
+
 /// Reserve of a group of `n` people at `res` joined by `m` people at `incoming`.
 fn mix(res: &mut f32, n: u32, incoming: f32, m: u32) {
     let total = n + m;
@@ -181,8 +209,8 @@ fn mix(res: &mut f32, n: u32, incoming: f32, m: u32) {
 
 /// One year of ageing: a fifth of the under-fives become children, a tenth of the children
 /// adults (half men, half women), a forty-fifth of the adults elderly. Reserves are mixed.
-fn age(t: &mut TeamsMut<'_>, i: usize) {
-    let pop = t.pop[i];
+fn age(p: &mut [u32; N_AGE], r: &mut [f32; N_AGE]) {
+    let pop = *p;
     let out: [u32; N_AGE] = std::array::from_fn(|a| {
         if AGEING_YEARS[a] == 0 {
             0
@@ -190,9 +218,7 @@ fn age(t: &mut TeamsMut<'_>, i: usize) {
             (pop[a] as f32 / AGEING_YEARS[a] as f32).round() as u32
         }
     });
-    let res = t.reserve[i];
-    let p = &mut t.pop[i];
-    let r = &mut t.reserve[i];
+    let res = *r;
     p[CHILD] -= out[CHILD];
     p[YOUTH] -= out[YOUTH];
     p[MEN] -= out[MEN];

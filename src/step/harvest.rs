@@ -119,8 +119,9 @@ fn hiding_share(t: &TeamsMut<'_>, i: usize) -> f64 {
 #[inline]
 pub fn kg(x: f64) -> u64 {
     // Half up. Written without `round` (a library call on baseline x86-64) and through i64,
-    // whose conversion is one instruction where u64's is a branchy sequence.
-    if x > 0.0 { (x + 0.5) as i64 as u64 } else { 0 }
+    // whose conversion is one instruction where u64's is a branchy sequence; `max` (not a
+    // branch, which mispredicts) makes non-positive amounts and NaN 0.
+    (x.max(0.0) + 0.5) as i64 as u64
 }
 
 /// [`kg`] for team-sized amounts, saturating at `u32::MAX`.

@@ -78,7 +78,9 @@ pub struct Knobs {
     /// output (0 once the summer harvest is in).
     pub summer_expectation: f64,
     /// Tabulated functions of the reserve.
-    pub curves: curve::Curves,
+    pub curves: std::sync::Arc<curve::Curves>,
+    /// Constants of this month's meals.
+    pub meals: consume::Meals,
     /// Labour-days a person of each age group offers this month at full strength
     /// (participation × workdays).
     pub labour_days: [f32; N_AGE],
@@ -147,7 +149,8 @@ impl Knobs {
                     * (1.0 - pr.seed_share - pr.feed_share - pr.storage_loss - pr.loss_base)
                     * (1.0 - p.procurement.rate.at(month))
             },
-            curves: curve::Curves::new(p),
+            curves: curve::Curves::shared(p),
+            meals: consume::Meals::new(p, month),
             labour_days: labour::participation(&p.labour, month)
                 .map(|x| (x * p.labour.workdays.at(month)) as f32),
             iron_per_day: {
@@ -455,148 +458,298 @@ pub struct CommuneCtx {
     pub together: f32,
 }
 
+/// Buffers a worker reuses from commune to commune, so that the monthly loop does not allocate.
+#[derive(Debug, Default)]
+pub struct Scratch {
+    /// The commune's brigades' team ranges, local to its team slice.
+    offsets: Vec<u32>,
+    /// The brigade reports' buffers.
+    report: report::Scratch,
+}
+
+/// `offsets` (the global team offsets of a commune's brigades) made local to its team slice, in
+/// `buf`.
+fn local_offsets<'a>(buf: &'a mut Vec<u32>, offsets: &[u32]) -> &'a [u32] {
+    let first = offsets.first().copied().unwrap_or(0);
+    buf.clear();
+    buf.extend(offsets.iter().map(|o| o - first));
+    buf
+}
+
 /// Advances the world by one month. Infallible; deterministic for any thread count.
+///
+/// The month's stages are public so that benchmarks can time each: this function is exactly
+/// [`events`], [`pass_a`], [`national`], [`pass_b`] (unless fused into pass A) and
+/// [`centre`], in that order.
 pub fn step(world: &mut World, params: &Params, month: Month, seed: u64) -> MonthResult {
+    let k = events(world, params, month, seed);
+    let fused = fused(&k);
+    let mut communes = pass_a(world, params, &k, fused);
+    let (mut centre_month, quota) = national(world, params, &k, &mut communes);
+    if !fused {
+        pass_b(world, params, &k, quota.as_deref(), &mut communes);
+    }
+    centre(world, params, &k, seed, &mut communes, &mut centre_month);
+    MonthResult {
+        month,
+        communes,
+        centre: centre_month,
+    }
+}
+
+/// Phase 1: this month's knob values; in January, the year's weather and sown area.
+pub fn events(world: &mut World, params: &Params, month: Month, seed: u64) -> Knobs {
     let k = Knobs::at(params, month, world.centre.people_share);
     if world.centre.year != month.year() {
         harvest::new_year(world, params, &k, seed);
     }
+    k
+}
 
-    // Pass A: resales, labour, production, reports up to the brigades.
-    let ctx = commune_contexts(world, None, params, &k);
+/// True if each commune runs pass B straight after pass A this month.
+///
+/// Pass B needs the serial stage between the passes only in quota months, for the quotas. In
+/// every other month a commune runs pass B straight after pass A, while its teams are still in
+/// cache: the serial stage reads only pass A's results, pass B reads nothing it writes, and
+/// pass B's commune facts are pass A's (it uses none that the stage changes).
+pub fn fused(k: &Knobs) -> bool {
+    calendar::quota(k.month.month()).is_none()
+}
+
+/// Pass A over every commune, in parallel: resales arrive, labour, production, reports up to
+/// the brigades; with `fused`, each commune's pass B too. Returns the communes' results.
+pub fn pass_a(world: &mut World, params: &Params, k: &Knobs, fused: bool) -> Vec<CommuneMonth> {
     let fill = world.centre.resale_fill;
-    let a = {
-        let h = &world.hierarchy;
-        let teams = world.teams.split(&h.commune_team_offsets);
-        let brigades = world.brigades.split(&h.brigade_offsets);
-        let team_offsets = &h.team_offsets;
-        let brigade_offsets = &h.brigade_offsets;
-        let national_base: f64 = world.provinces.base_output_kg.iter().sum();
-        let items: Vec<_> = teams.into_iter().zip(brigades).collect();
-        par_map(items, |c, (mut t, mut b)| {
-            let first_team = team_offsets[brigade_offsets[c] as usize];
-            let local: Vec<u32> = team_offsets
-                [brigade_offsets[c] as usize..=brigade_offsets[c + 1] as usize]
-                .iter()
-                .map(|o| o - first_team)
-                .collect();
-            pass_a(
-                &mut t,
-                &mut b,
-                &local,
-                &ctx[c],
-                params,
-                &k,
-                fill,
-                national_base,
-            )
-        })
-    };
-    let mut communes = a;
+    let facts = CommuneFacts::new(
+        &world.communes,
+        &world.provinces,
+        world.centre.area,
+        params,
+        k,
+    );
+    let h = &world.hierarchy;
+    let teams = world.teams.split(&h.commune_team_offsets);
+    let brigades = world.brigades.split(&h.brigade_offsets);
+    let team_offsets = &h.team_offsets;
+    let brigade_offsets = &h.brigade_offsets;
+    let national_base: f64 = world.provinces.base_output_kg.iter().sum();
+    let items: Vec<_> = teams.into_iter().zip(brigades).collect();
+    par_map(items, |scratch, c, (mut t, mut b)| {
+        let ctx = facts.context(c, 0.0);
+        let offsets = &team_offsets[brigade_offsets[c] as usize..=brigade_offsets[c + 1] as usize];
+        let local = local_offsets(&mut scratch.offsets, offsets);
+        let mut out = commune_pass_a(
+            &mut t,
+            &mut b,
+            local,
+            &mut scratch.report,
+            &ctx,
+            params,
+            k,
+            fill,
+            national_base,
+        );
+        if fused {
+            commune_pass_b(&mut t, local, b.report_kg, &ctx, params, k, &mut out);
+        }
+        out
+    })
+}
 
-    // Serial: the cascade above the commune and quotas.
+/// The serial stage after pass A: resales leave the central stock; furnace fuel and water
+/// works; the reporting cascade above the commune and the planner's belief; in quota months
+/// the provincial quotas. Returns the centre's month so far and each commune's quota.
+pub fn national(
+    world: &mut World,
+    params: &Params,
+    k: &Knobs,
+    communes: &mut [CommuneMonth],
+) -> (CentreMonth, Option<Vec<f64>>) {
     let mut centre = CentreMonth::default();
     let resales: u64 = communes.iter().map(|c| c.resale_kg).sum();
     world.centre.stock_kg -= resales as f64;
-    communes_after_pass_a(world, params, &mut communes);
-    report::cascade(world, params, &k, &communes, &mut centre);
-    let commune_quota = quota::set(world, params, &k, &communes, &mut centre);
+    communes_after_pass_a(world, params, communes);
+    report::cascade(world, params, k, communes, &mut centre);
+    let commune_quota = quota::set(world, params, k, communes, &mut centre);
+    (centre, commune_quota)
+}
 
-    // Pass B: quotas down, extraction, consumption, nutrition, demography.
-    let ctx = commune_contexts(world, commune_quota.as_deref(), params, &k);
-    {
-        let h = &world.hierarchy;
-        let teams = world.teams.split(&h.commune_team_offsets);
-        let team_offsets = &h.team_offsets;
-        let brigade_offsets = &h.brigade_offsets;
-        let brigade_reports = &world.brigades.report_kg;
-        let items: Vec<_> = teams
-            .into_iter()
-            .zip(std::mem::take(&mut communes))
-            .collect();
-        communes = par_map(items, |c, (mut t, mut out)| {
-            let (b0, b1) = (brigade_offsets[c] as usize, brigade_offsets[c + 1] as usize);
-            let first_team = team_offsets[b0];
-            let local: Vec<u32> = team_offsets[b0..=b1]
-                .iter()
-                .map(|o| o - first_team)
-                .collect();
-            pass_b(
-                &mut t,
-                &local,
-                &brigade_reports[b0..b1],
-                &ctx[c],
-                params,
-                &k,
-                &mut out,
-            );
-            out
-        });
+/// Pass B over every commune, in parallel: quotas down, extraction, consumption, nutrition,
+/// demography, resale requests.
+pub fn pass_b(
+    world: &mut World,
+    params: &Params,
+    k: &Knobs,
+    quota: Option<&[f64]>,
+    communes: &mut Vec<CommuneMonth>,
+) {
+    let facts = CommuneFacts::new(
+        &world.communes,
+        &world.provinces,
+        world.centre.area,
+        params,
+        k,
+    );
+    let h = &world.hierarchy;
+    let teams = world.teams.split(&h.commune_team_offsets);
+    let team_offsets = &h.team_offsets;
+    let brigade_offsets = &h.brigade_offsets;
+    let brigade_reports = &world.brigades.report_kg;
+    let items: Vec<_> = teams.into_iter().zip(std::mem::take(communes)).collect();
+    *communes = par_map(items, |scratch, c, (mut t, mut out)| {
+        let ctx = facts.context(c, quota.map_or(0.0, |q| q[c]));
+        let (b0, b1) = (brigade_offsets[c] as usize, brigade_offsets[c + 1] as usize);
+        let local = local_offsets(&mut scratch.offsets, &team_offsets[b0..=b1]);
+        commune_pass_b(
+            &mut t,
+            local,
+            &brigade_reports[b0..b1],
+            &ctx,
+            params,
+            k,
+            &mut out,
+        );
+        out
+    });
+}
+
+/// The serial stage at the end of the month: the central balance, urban population, what the
+/// centre can resell next month, and the political update.
+pub fn centre(
+    world: &mut World,
+    params: &Params,
+    k: &Knobs,
+    seed: u64,
+    communes: &mut [CommuneMonth],
+    centre: &mut CentreMonth,
+) {
+    procure::central_balance(world, params, k, communes, centre);
+    politics(world, params, k, seed, communes);
+}
+
+/// Runs `f(teams, i, context, out)` for every team `i` of every commune, in parallel by
+/// commune, and returns the communes' sums: for benchmarks that time one team phase alone.
+pub fn for_each_team(
+    world: &mut World,
+    params: &Params,
+    k: &Knobs,
+    f: impl Fn(&mut TeamsMut<'_>, usize, &CommuneCtx, &mut CommuneMonth) + Sync + Send,
+) -> Vec<CommuneMonth> {
+    let facts = CommuneFacts::new(
+        &world.communes,
+        &world.provinces,
+        world.centre.area,
+        params,
+        k,
+    );
+    let teams = world.teams.split(&world.hierarchy.commune_team_offsets);
+    par_map(teams, |_, c, mut t| {
+        let ctx = facts.context(c, 0.0);
+        let mut out = CommuneMonth::default();
+        for i in 0..t.rows() {
+            f(&mut t, i, &ctx, &mut out);
+        }
+        out
+    })
+}
+
+/// What [`CommuneCtx`] is made from: the world's commune and province columns and this month's
+/// national values. Borrows only those columns, so pass A can make each commune's context
+/// while it holds the teams.
+struct CommuneFacts<'a> {
+    params: &'a Params,
+    k: &'a Knobs,
+    communes: &'a crate::world::CommuneColumns,
+    provinces: &'a crate::world::ProvinceColumns,
+    land_term: f64,
+    season: f64,
+    /// Share of the capital index that is tools: melting takes tools, not herds.
+    tool_part: f64,
+}
+
+impl<'a> CommuneFacts<'a> {
+    /// Borrows the commune and province columns of a world whose sown-area multiplier is
+    /// `area`.
+    fn new(
+        communes: &'a crate::world::CommuneColumns,
+        provinces: &'a crate::world::ProvinceColumns,
+        area: f64,
+        params: &'a Params,
+        k: &'a Knobs,
+    ) -> CommuneFacts<'a> {
+        let d = &params.demography;
+        let pr = &params.production;
+        CommuneFacts {
+            params,
+            k,
+            communes,
+            provinces,
+            land_term: area.powf(params.production.beta_land),
+            season: match k.month.month() {
+                12 | 1..=3 => d.winter_factor,
+                6..=9 => d.summer_factor,
+                _ => 1.0,
+            },
+            // The capital index K stands for tools (β_K) and herds with their manure (β_F);
+            // melting takes tools only, so K loses the tools' part of what is melted.
+            tool_part: if pr.beta_capital + pr.beta_fertiliser > 0.0 {
+                pr.beta_capital / (pr.beta_capital + pr.beta_fertiliser)
+            } else {
+                0.0
+            },
+        }
     }
 
-    // Serial: the centre and the political update.
-    procure::central_balance(world, params, &k, &communes, &mut centre);
-    politics(world, params, &k, seed, &mut communes);
-    MonthResult {
-        month,
-        communes,
-        centre,
+    /// Commune `c`'s facts, with quota `quota_kg` this month.
+    fn context(&self, c: usize, quota_kg: f64) -> CommuneCtx {
+        let (params, k) = (self.params, self.k);
+        let n = &params.nutrition;
+        let d = &params.demography;
+        let pi = self.communes.province[c] as usize;
+        let zeal = f64::from(self.communes.zeal[c]);
+        let drafts = labour::drafts(zeal, params, k);
+        let drafted: f64 = drafts.iter().sum();
+        let pal_work = n.pal_work + (n.pal_campaign - n.pal_work) * drafted;
+        let mortality = f64::from(self.provinces.mortality_scale[pi]) * self.season;
+        CommuneCtx {
+            province: pi,
+            zeal,
+            weather: irrigated_weather(
+                f64::from(self.provinces.weather[pi]),
+                self.communes.irrigation[c],
+                params,
+            ),
+            quota_share: self.provinces.quota_share[pi],
+            fertility: f64::from(self.provinces.fertility[pi]),
+            quota_kg,
+            drafts,
+            urban_recruitment: k.diversion * k.urban_recruitment * params.labour.urban_mult,
+            land_term: self.land_term
+                * (1.0 + params.water.yield_gain * f64::from(self.communes.irrigation[c])),
+            pal: std::array::from_fn(|a| (if WORKING[a] { pal_work } else { n.pal_rest }) as f32),
+            death_base: std::array::from_fn(|a| (mortality * MORTALITY_PROFILE[a]) as f32),
+            tool_melting: (params.furnaces.tool_melting * drafts[0] * self.tool_part) as f32,
+            together: (1.0 - d.separation * drafted).max(0.0) as f32,
+        }
     }
 }
 
+#[cfg(test)]
 fn commune_contexts(
     world: &World,
     quota: Option<&[f64]>,
     params: &Params,
     k: &Knobs,
 ) -> Vec<CommuneCtx> {
-    let n = &params.nutrition;
-    let d = &params.demography;
-    let land_term = world.centre.area.powf(params.production.beta_land);
-    let pr = &params.production;
-    let tool_part = if pr.beta_capital + pr.beta_fertiliser > 0.0 {
-        pr.beta_capital / (pr.beta_capital + pr.beta_fertiliser)
-    } else {
-        0.0
-    };
-    let season = match k.month.month() {
-        12 | 1..=3 => d.winter_factor,
-        6..=9 => d.summer_factor,
-        _ => 1.0,
-    };
+    let facts = CommuneFacts::new(
+        &world.communes,
+        &world.provinces,
+        world.centre.area,
+        params,
+        k,
+    );
     (0..world.n_communes())
-        .map(|c| {
-            let pi = world.communes.province[c] as usize;
-            let zeal = f64::from(world.communes.zeal[c]);
-            let drafts = labour::drafts(zeal, params, k);
-            let drafted: f64 = drafts.iter().sum();
-            let pal_work = n.pal_work + (n.pal_campaign - n.pal_work) * drafted;
-            let mortality = f64::from(world.provinces.mortality_scale[pi]) * season;
-            CommuneCtx {
-                province: pi,
-                zeal,
-                weather: irrigated_weather(
-                    f64::from(world.provinces.weather[pi]),
-                    world.communes.irrigation[c],
-                    params,
-                ),
-                quota_share: world.provinces.quota_share[pi],
-                fertility: f64::from(world.provinces.fertility[pi]),
-                quota_kg: quota.map_or(0.0, |q| q[c]),
-                drafts,
-                urban_recruitment: k.diversion * k.urban_recruitment * params.labour.urban_mult,
-                land_term: land_term
-                    * (1.0 + params.water.yield_gain * f64::from(world.communes.irrigation[c])),
-                pal: std::array::from_fn(|a| {
-                    (if WORKING[a] { pal_work } else { n.pal_rest }) as f32
-                }),
-                death_base: std::array::from_fn(|a| (mortality * MORTALITY_PROFILE[a]) as f32),
-                // The capital index K stands for tools (β_K) and herds with their manure (β_F);
-                // melting takes tools only, so K loses the tools' part of what is melted.
-                tool_melting: (params.furnaces.tool_melting * drafts[0] * tool_part) as f32,
-                together: (1.0 - d.separation * drafted).max(0.0) as f32,
-            }
-        })
+        .map(|c| facts.context(c, quota.map_or(0.0, |q| q[c])))
         .collect()
 }
 
@@ -611,10 +764,11 @@ pub fn irrigated_weather(province: f64, irrigation: f32, p: &Params) -> f64 {
 /// Pass A for one commune. `brigade_offsets` are the commune's brigades' team ranges, local to
 /// its team slice.
 #[allow(clippy::too_many_arguments)]
-fn pass_a(
+fn commune_pass_a(
     t: &mut TeamsMut<'_>,
     b: &mut BrigadesMut<'_>,
     brigade_offsets: &[u32],
+    scratch: &mut report::Scratch,
     ctx: &CommuneCtx,
     p: &Params,
     k: &Knobs,
@@ -625,7 +779,7 @@ fn pass_a(
     let moy = k.month.month();
     let harvest_season = calendar::harvest(moy);
     let estimate_season = calendar::estimate(moy);
-    for i in 0..t.pop.len() {
+    for i in 0..t.rows() {
         out.grain_start_kg += u64::from(t.grain_kg[i]) + u64::from(t.hidden_kg[i]);
         out.pop_start += t.pop[i].iter().map(|&n| u64::from(n)).sum::<u64>();
         procure::receive_resale(t, i, resale_fill, &mut out);
@@ -641,7 +795,8 @@ fn pass_a(
     }
     if let Some(s) = harvest_season.or(estimate_season) {
         out.team_reports_kg = t.report_kg.iter().map(|&r| f64::from(r)).sum();
-        out.brigade_reports_kg = report::brigades(
+        out.brigade_reports_kg = report::brigades_with(
+            scratch,
             t,
             b,
             brigade_offsets,
@@ -657,7 +812,7 @@ fn pass_a(
 }
 
 /// Pass B for one commune.
-fn pass_b(
+fn commune_pass_b(
     t: &mut TeamsMut<'_>,
     brigade_offsets: &[u32],
     brigade_reports: &[f32],
@@ -670,7 +825,7 @@ fn pass_b(
     if calendar::quota(moy).is_some() {
         quota::down(t, brigade_offsets, brigade_reports, ctx.quota_kg, out);
     }
-    for i in 0..t.pop.len() {
+    for i in 0..t.rows() {
         procure::extract(t, i, p, k, out);
         let intake = consume::eat(t, i, p, k, out);
         demography::update(t, i, &intake, ctx, p, k, out);
@@ -731,23 +886,28 @@ fn politics(world: &mut World, p: &Params, k: &Knobs, seed: u64, communes: &mut 
     }
 }
 
-/// Maps `f` over `items` in parallel (with the `parallel` feature), keeping their order.
-pub fn par_map<I: Send, R: Send>(items: Vec<I>, f: impl Fn(usize, I) -> R + Sync + Send) -> Vec<R> {
+/// Maps `f` over `items` in parallel (with the `parallel` feature), keeping their order. Each
+/// worker lends `f` a [`Scratch`] it reuses across items.
+pub fn par_map<I: Send, R: Send>(
+    items: Vec<I>,
+    f: impl Fn(&mut Scratch, usize, I) -> R + Sync + Send,
+) -> Vec<R> {
     #[cfg(feature = "parallel")]
     {
         use rayon::prelude::*;
         items
             .into_par_iter()
             .enumerate()
-            .map(|(i, x)| f(i, x))
+            .map_init(Scratch::default, |s, (i, x)| f(s, i, x))
             .collect()
     }
     #[cfg(not(feature = "parallel"))]
     {
+        let mut s = Scratch::default();
         items
             .into_iter()
             .enumerate()
-            .map(|(i, x)| f(i, x))
+            .map(|(i, x)| f(&mut s, i, x))
             .collect()
     }
 }

@@ -55,27 +55,88 @@ pub fn level(
     mu: f64,
     k: &Knobs,
 ) -> Vec<f64> {
-    let mut growth: Vec<f64> = received
-        .iter()
-        .zip(last)
-        .filter(|(_, l)| **l > 0.0)
-        .map(|(r, l)| r / l)
-        .collect();
-    let peer_growth = median(&mut growth);
-    (0..received.len())
-        .map(|j| {
-            received[j]
-                * log_markup(
-                    received[j],
-                    target[j],
-                    peer_growth * last[j],
-                    mu,
-                    zeal[j],
-                    k,
-                )
-                .exp()
-        })
-        .collect()
+    let mut reports = Vec::new();
+    level_into(
+        received,
+        last,
+        target,
+        zeal,
+        mu,
+        k,
+        &mut Vec::new(),
+        &mut reports,
+    );
+    reports
+}
+
+/// [`level`] into `reports`, with `growth` as a buffer.
+#[allow(clippy::too_many_arguments)]
+pub fn level_into(
+    received: &[f64],
+    last: &[f64],
+    target: &[f64],
+    zeal: &[f64],
+    mu: f64,
+    k: &Knobs,
+    growth: &mut Vec<f64>,
+    reports: &mut Vec<f64>,
+) {
+    growth.clear();
+    growth.extend(
+        received
+            .iter()
+            .zip(last)
+            .filter(|(_, l)| **l > 0.0)
+            .map(|(r, l)| r / l),
+    );
+    let peer_growth = median(growth);
+    reports.clear();
+    reports.extend((0..received.len()).map(|j| {
+        received[j]
+            * log_markup(
+                received[j],
+                target[j],
+                peer_growth * last[j],
+                mu,
+                zeal[j],
+                k,
+            )
+            .exp()
+    }));
+}
+
+/// Buffers for the reports of a group of siblings, reused from group to group: the arguments
+/// of [`level`] and its result.
+#[derive(Debug, Default)]
+pub struct Scratch {
+    received: Vec<f64>,
+    last: Vec<f64>,
+    targets: Vec<f64>,
+    zeal: Vec<f64>,
+    growth: Vec<f64>,
+    reports: Vec<f64>,
+}
+
+impl Scratch {
+    /// [`level`] of the group in the buffers, into `reports`.
+    fn level(&mut self, mu: f64, k: &Knobs) {
+        level_into(
+            &self.received,
+            &self.last,
+            &self.targets,
+            &self.zeal,
+            mu,
+            k,
+            &mut self.growth,
+            &mut self.reports,
+        );
+    }
+}
+
+/// Replaces the contents of `v` with `xs`, keeping its allocation.
+fn refill(v: &mut Vec<f64>, xs: impl Iterator<Item = f64>) {
+    v.clear();
+    v.extend(xs);
 }
 
 /// Share of the season's plan target that falls to a unit with normal output `base`.
@@ -106,30 +167,58 @@ pub fn brigades(
     k: &Knobs,
     national_base: f64,
 ) -> f64 {
+    brigades_with(
+        &mut Scratch::default(),
+        t,
+        b,
+        offsets,
+        s,
+        post_harvest,
+        ctx,
+        p,
+        k,
+        national_base,
+    )
+}
+
+/// [`brigades`] with buffers from `scratch`.
+#[allow(clippy::too_many_arguments)]
+pub fn brigades_with(
+    scratch: &mut Scratch,
+    t: &TeamsMut<'_>,
+    b: &mut BrigadesMut<'_>,
+    offsets: &[u32],
+    s: usize,
+    post_harvest: bool,
+    ctx: &CommuneCtx,
+    p: &Params,
+    k: &Knobs,
+    national_base: f64,
+) -> f64 {
     let n = b.report_kg.len();
-    let received: Vec<f64> = (0..n)
-        .map(|j| {
+    refill(
+        &mut scratch.received,
+        (0..n).map(|j| {
             t.report_kg[offsets[j] as usize..offsets[j + 1] as usize]
                 .iter()
                 .map(|&r| f64::from(r))
-                .sum()
-        })
-        .collect();
-    let last: Vec<f64> = b.last_report_kg.iter().map(|l| f64::from(l[s])).collect();
-    let targets: Vec<f64> = b
-        .base_output_kg
-        .iter()
-        .map(|&x| target(f64::from(x), national_base, s, p, k))
-        .collect();
-    let zeal = vec![ctx.zeal; n];
-    let reports = level(
-        &received,
-        &last,
-        &targets,
-        &zeal,
-        p.reporting.markup_brigade,
-        k,
+                .sum::<f64>()
+        }),
     );
+    refill(
+        &mut scratch.last,
+        b.last_report_kg.iter().map(|l| f64::from(l[s])),
+    );
+    refill(
+        &mut scratch.targets,
+        b.base_output_kg
+            .iter()
+            .map(|&x| target(f64::from(x), national_base, s, p, k)),
+    );
+    scratch.zeal.clear();
+    scratch.zeal.resize(n, ctx.zeal);
+    scratch.level(p.reporting.markup_brigade, k);
+    let reports = &scratch.reports;
     for (j, &r) in reports.iter().enumerate() {
         b.report_kg[j] = r as f32;
         if post_harvest {
@@ -158,24 +247,29 @@ pub fn cascade(
     let h = &world.hierarchy;
     let r = &p.reporting;
 
-    // Communes, grouped by county.
+    // Communes, grouped by county. One set of buffers serves every group.
+    let mut b = Scratch::default();
     for kc in 0..world.n_counties() {
         let cs = h.county_offsets[kc] as usize..h.county_offsets[kc + 1] as usize;
-        let received: Vec<f64> = cs.clone().map(|c| communes[c].brigade_reports_kg).collect();
-        let last: Vec<f64> = cs
-            .clone()
-            .map(|c| world.communes.last_report_kg[c][s])
-            .collect();
-        let targets: Vec<f64> = cs
-            .clone()
-            .map(|c| target(world.communes.base_output_kg[c], national_base, s, p, k))
-            .collect();
-        let zeal: Vec<f64> = cs
-            .clone()
-            .map(|c| f64::from(world.communes.zeal[c]))
-            .collect();
-        let reports = level(&received, &last, &targets, &zeal, r.markup_commune, k);
-        for (c, rep) in cs.zip(reports) {
+        refill(
+            &mut b.received,
+            cs.clone().map(|c| communes[c].brigade_reports_kg),
+        );
+        refill(
+            &mut b.last,
+            cs.clone().map(|c| world.communes.last_report_kg[c][s]),
+        );
+        refill(
+            &mut b.targets,
+            cs.clone()
+                .map(|c| target(world.communes.base_output_kg[c], national_base, s, p, k)),
+        );
+        refill(
+            &mut b.zeal,
+            cs.clone().map(|c| f64::from(world.communes.zeal[c])),
+        );
+        b.level(r.markup_commune, k);
+        for (c, &rep) in cs.zip(&b.reports) {
             world.communes.report_kg[c] = rep;
             if post {
                 world.communes.last_report_kg[c][s] = rep;
@@ -185,28 +279,29 @@ pub fn cascade(
     // Counties, grouped by province.
     for pi in 0..world.n_provinces() {
         let ks = h.province_county_offsets[pi] as usize..h.province_county_offsets[pi + 1] as usize;
-        let received: Vec<f64> = ks
-            .clone()
-            .map(|kc| {
+        refill(
+            &mut b.received,
+            ks.clone().map(|kc| {
                 (h.county_offsets[kc] as usize..h.county_offsets[kc + 1] as usize)
                     .map(|c| world.communes.report_kg[c])
                     .sum()
-            })
-            .collect();
-        let last: Vec<f64> = ks
-            .clone()
-            .map(|kc| world.counties.last_report_kg[kc][s])
-            .collect();
-        let targets: Vec<f64> = ks
-            .clone()
-            .map(|kc| target(world.counties.base_output_kg[kc], national_base, s, p, k))
-            .collect();
-        let zeal: Vec<f64> = ks
-            .clone()
-            .map(|kc| f64::from(world.counties.zeal[kc]))
-            .collect();
-        let reports = level(&received, &last, &targets, &zeal, r.markup_county, k);
-        for (kc, rep) in ks.zip(reports) {
+            }),
+        );
+        refill(
+            &mut b.last,
+            ks.clone().map(|kc| world.counties.last_report_kg[kc][s]),
+        );
+        refill(
+            &mut b.targets,
+            ks.clone()
+                .map(|kc| target(world.counties.base_output_kg[kc], national_base, s, p, k)),
+        );
+        refill(
+            &mut b.zeal,
+            ks.clone().map(|kc| f64::from(world.counties.zeal[kc])),
+        );
+        b.level(r.markup_county, k);
+        for (kc, &rep) in ks.zip(&b.reports) {
             world.counties.report_kg[kc] = rep;
             if post {
                 world.counties.last_report_kg[kc][s] = rep;

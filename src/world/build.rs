@@ -29,8 +29,9 @@ pub fn build(scenario: &Scenario) -> World {
     // depend on the scale.
     let people_per_commune = national_rural / p.population.communes as f64;
 
-    // Each commune is drawn from its own random stream, in commune order.
-    let mut draws = (0..n_total as u32).map(|c| draw_commune(c, scenario));
+    // Each commune is drawn from its own random stream, so they are drawn in parallel, a
+    // chunk at a time, and consumed in commune order.
+    let mut draws = CommuneDraws::new(n_total as u32, scenario);
 
     let mut w = World::default();
     // Room for the expected number of teams and brigades, so the columns grow without copying.
@@ -93,10 +94,12 @@ pub fn build(scenario: &Scenario) -> World {
         let people = people_per_commune * n_communes as f64;
         let weights = &team_weight[team_start..];
         let total: f64 = weights.iter().sum();
-        for (t, wt) in (team_start..w.teams.len()).zip(weights) {
-            let n = (people * wt / total).round().max(1.0) as u32;
-            w.teams.pop[t] = split_by_shares(n, &AGE_SHARES);
-        }
+        par_for_each_chunk(&mut w.teams.pop[team_start..], weights, |pops, weights| {
+            for (pop, wt) in pops.iter_mut().zip(weights) {
+                let n = (people * wt / total).round().max(1.0) as u32;
+                *pop = split_by_shares(n, &AGE_SHARES);
+            }
+        });
     }
 
     init_teams(
@@ -108,6 +111,76 @@ pub fn build(scenario: &Scenario) -> World {
     );
     init_levels(&mut w, scenario, &national);
     w
+}
+
+/// Communes drawn in parallel, [`DRAW_CHUNK`] at a time, yielded in commune order.
+struct CommuneDraws<'a> {
+    scenario: &'a Scenario,
+    next: u32,
+    end: u32,
+    ready: std::vec::IntoIter<CommuneDraw>,
+}
+
+/// Communes drawn together: enough to share out over the workers, few enough that the draws
+/// waiting to be placed take little memory.
+const DRAW_CHUNK: u32 = 512;
+
+impl<'a> CommuneDraws<'a> {
+    fn new(n: u32, scenario: &'a Scenario) -> CommuneDraws<'a> {
+        CommuneDraws {
+            scenario,
+            next: 0,
+            end: n,
+            ready: Vec::new().into_iter(),
+        }
+    }
+}
+
+impl Iterator for CommuneDraws<'_> {
+    type Item = CommuneDraw;
+
+    fn next(&mut self) -> Option<CommuneDraw> {
+        if self.ready.len() == 0 && self.next < self.end {
+            let chunk = self.next..(self.next + DRAW_CHUNK).min(self.end);
+            self.next = chunk.end;
+            let scenario = self.scenario;
+            self.ready = par_map(chunk.collect(), |c| draw_commune(c, scenario)).into_iter();
+        }
+        self.ready.next()
+    }
+}
+
+/// Maps `f` over `items` in parallel with the `parallel` feature, keeping their order.
+fn par_map<I: Send, R: Send>(items: Vec<I>, f: impl Fn(I) -> R + Sync + Send) -> Vec<R> {
+    #[cfg(feature = "parallel")]
+    {
+        use rayon::prelude::*;
+        items.into_par_iter().map(f).collect()
+    }
+    #[cfg(not(feature = "parallel"))]
+    {
+        items.into_iter().map(f).collect()
+    }
+}
+
+/// Calls `f` on matching chunks of `a` and `b` (of equal length), in parallel with the
+/// `parallel` feature. `f` must treat every element alike, whatever its chunk.
+fn par_for_each_chunk<A: Send, B: Sync>(a: &mut [A], b: &[B], f: impl Fn(&mut [A], &[B]) + Sync) {
+    const CHUNK: usize = 4096;
+    debug_assert_eq!(a.len(), b.len());
+    #[cfg(feature = "parallel")]
+    {
+        use rayon::prelude::*;
+        a.par_chunks_mut(CHUNK)
+            .zip(b.par_chunks(CHUNK))
+            .for_each(|(a, b)| f(a, b));
+    }
+    #[cfg(not(feature = "parallel"))]
+    {
+        for (a, b) in a.chunks_mut(CHUNK).zip(b.chunks(CHUNK)) {
+            f(a, b);
+        }
+    }
 }
 
 /// One commune as drawn from its random stream.
@@ -230,18 +303,27 @@ fn init_teams(
             .map(|k| start.plus(k).days())
             .sum::<u32>(),
     );
-    for c in 0..n_communes {
-        let pi = w.communes.province[c] as usize;
-        let fert = w.provinces.fertility[pi];
-        for t in team_range(&w.hierarchy, c) {
-            let pop = w.teams.pop[t];
-            w.teams.base_output_kg[t] = (raw[t] * level) as f32;
-            w.teams.base_labour[t] = normal_labour(&pop, scenario) as f32;
-            w.teams.reserve[t] = [1.0; N_AGE];
-            w.teams.efficiency[t] = [1.0; N_AGE];
-            w.teams.capital[t] = 1.0;
+    let h = &w.hierarchy;
+    let communes: Vec<_> = w
+        .teams
+        .split(&h.commune_team_offsets)
+        .into_iter()
+        .zip(h.commune_team_offsets.windows(2))
+        .zip(&w.communes.province)
+        .collect();
+    let fertility = &w.provinces.fertility;
+    par_map(communes, |((t, range), &pi)| {
+        let fert = fertility[pi as usize];
+        let raw = &raw[range[0] as usize..range[1] as usize];
+        for (i, &raw) in raw.iter().enumerate() {
+            let pop = t.pop[i];
+            t.base_output_kg[i] = (raw * level) as f32;
+            t.base_labour[i] = normal_labour(&pop, scenario) as f32;
+            t.reserve[i] = [1.0; N_AGE];
+            t.efficiency[i] = [1.0; N_AGE];
+            t.capital[i] = 1.0;
             let conception = pop[WOMEN] as f32 * fert;
-            w.teams.pregnancy[t] = [3.0 * conception; 3];
+            t.pregnancy[i] = [3.0 * conception; 3];
             // Enough grain to eat normally until the summer harvest, with a tenth to spare [J];
             // households hold half a year's hidden share of output [J].
             let eq: f64 = pop
@@ -249,11 +331,10 @@ fn init_teams(
                 .zip(ADULT_EQUIVALENT)
                 .map(|(&n, a)| f64::from(n) * f64::from(a))
                 .sum();
-            w.teams.grain_kg[t] = (eq * p.nutrition.ration_kg * days_left * 1.1).round() as u32;
-            w.teams.hidden_kg[t] =
-                (0.5 * f64::from(w.teams.concealment[t]) * raw[t] * level) as u32;
+            t.grain_kg[i] = (eq * p.nutrition.ration_kg * days_left * 1.1).round() as u32;
+            t.hidden_kg[i] = (0.5 * f64::from(t.concealment[i]) * raw * level) as u32;
         }
-    }
+    });
 }
 
 /// Normal monthly labour of a team, labour-days, at the start month's participation and workdays.

@@ -47,6 +47,19 @@ macro_rules! columns {
         /// Mutable view of a contiguous range of rows (one commune's).
         pub struct $Mut<'a> { $(pub $name: &'a mut [$ty],)* }
 
+        impl $Mut<'_> {
+            /// Number of rows: the shortest column's length (they are all equal). Loops over
+            /// `0..rows()` index every column in bounds, which the compiler can see, so it
+            /// drops the bounds checks of `column[i]` in the inlined phase functions.
+            #[inline]
+            pub fn rows(&self) -> usize {
+                let n = usize::MAX;
+                $(let n = n.min(self.$name.len());)*
+                debug_assert!([$(self.$name.len()),*].iter().all(|&l| l == n), "columns of unequal length");
+                n
+            }
+        }
+
         impl $Cols {
             /// Number of rows.
             pub fn len(&self) -> usize {
