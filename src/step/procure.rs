@@ -67,9 +67,13 @@ pub fn central_balance(
     centre: &mut CentreMonth,
 ) {
     let c = &mut world.centre;
-    let procured: u64 = communes.iter().map(|x| x.procured_kg).sum();
-    let requests: u64 = communes.iter().map(|x| x.resale_request_kg).sum();
-    let migrants: i64 = communes.iter().map(|x| x.migrants).sum();
+    // One pass over the communes' results (integer sums: the order does not matter).
+    let (mut procured, mut requests, mut migrants) = (0u64, 0u64, 0i64);
+    for x in communes {
+        procured += x.procured_kg;
+        requests += x.resale_request_kg;
+        migrants += x.migrants;
+    }
 
     // Urban population: natural change at the urban rates, plus migrants from the teams.
     let births = c.urban_pop * k.urban_cbr / 12_000.0 + c.urban_birth_carry;
