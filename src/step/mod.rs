@@ -511,7 +511,9 @@ pub fn events(world: &mut World, params: &Params, month: Month, seed: u64) -> Kn
 /// Pass B needs the serial stage between the passes only in quota months, for the quotas. In
 /// every other month a commune runs pass B straight after pass A, while its teams are still in
 /// cache: the serial stage reads only pass A's results, pass B reads nothing it writes, and
-/// pass B's commune facts are pass A's (it uses none that the stage changes).
+/// pass B's commune facts are pass A's (it uses none that the stage changes). Outside the
+/// harvest months (whose communist-wind levy is shared out over all of a commune's teams
+/// between the passes) each team takes its pass B right after its own pass A.
 pub fn fused(k: &Knobs) -> bool {
     calendar::quota(k.month.month()).is_none()
 }
@@ -538,7 +540,7 @@ pub fn pass_a(world: &mut World, params: &Params, k: &Knobs, fused: bool) -> Vec
         let ctx = facts.context(c, 0.0);
         let offsets = &team_offsets[brigade_offsets[c] as usize..=brigade_offsets[c + 1] as usize];
         let local = local_offsets(&mut scratch.offsets, offsets);
-        let mut out = commune_pass_a(
+        commune_pass_a(
             &mut t,
             &mut b,
             local,
@@ -548,11 +550,8 @@ pub fn pass_a(world: &mut World, params: &Params, k: &Knobs, fused: bool) -> Vec
             k,
             fill,
             national_base,
-        );
-        if fused {
-            commune_pass_b(&mut t, local, b.report_kg, &ctx, params, k, &mut out);
-        }
-        out
+            fused,
+        )
     })
 }
 
@@ -761,8 +760,8 @@ pub fn irrigated_weather(province: f64, irrigation: f32, p: &Params) -> f64 {
     1.0 - loss * (1.0 - p.water.protection * f64::from(irrigation)) + gain
 }
 
-/// Pass A for one commune. `brigade_offsets` are the commune's brigades' team ranges, local to
-/// its team slice.
+/// Pass A for one commune, and with `then_b` its pass B too (fused months). `brigade_offsets`
+/// are the commune's brigades' team ranges, local to its team slice.
 #[allow(clippy::too_many_arguments)]
 fn commune_pass_a(
     t: &mut TeamsMut<'_>,
@@ -774,11 +773,15 @@ fn commune_pass_a(
     k: &Knobs,
     resale_fill: f64,
     national_base: f64,
+    then_b: bool,
 ) -> CommuneMonth {
     let mut out = CommuneMonth::default();
     let moy = k.month.month();
     let harvest_season = calendar::harvest(moy);
     let estimate_season = calendar::estimate(moy);
+    // Without a harvest, nothing in pass A is shared between teams until the reports, which
+    // read only what pass B leaves alone: a team can take its pass B right after its pass A.
+    let team_b = then_b && harvest_season.is_none();
     for i in 0..t.rows() {
         out.grain_start_kg += u64::from(t.grain_kg[i]) + u64::from(t.hidden_kg[i]);
         out.pop_start += t.pop[i].iter().map(|&n| u64::from(n)).sum::<u64>();
@@ -788,6 +791,9 @@ fn commune_pass_a(
             harvest::harvest_team(t, i, s, farm, ctx, p, k, &mut out);
         } else if let Some(s) = estimate_season {
             harvest::estimate_team(t, i, s, ctx, p, k);
+        }
+        if team_b {
+            pass_b_team(t, i, ctx, p, k, &mut out);
         }
     }
     if harvest_season.is_some() {
@@ -808,7 +814,26 @@ fn commune_pass_a(
             national_base,
         );
     }
+    if then_b && !team_b {
+        commune_pass_b(t, brigade_offsets, b.report_kg, ctx, p, k, &mut out);
+    }
     out
+}
+
+/// Pass B for one team (after the commune's quotas have come down).
+#[inline]
+fn pass_b_team(
+    t: &mut TeamsMut<'_>,
+    i: usize,
+    ctx: &CommuneCtx,
+    p: &Params,
+    k: &Knobs,
+    out: &mut CommuneMonth,
+) {
+    procure::extract(t, i, p, k, out);
+    let intake = consume::eat(t, i, p, k, out);
+    demography::update(t, i, &intake, ctx, p, k, out);
+    out.grain_end_kg += u64::from(t.grain_kg[i]) + u64::from(t.hidden_kg[i]);
 }
 
 /// Pass B for one commune.
@@ -826,10 +851,7 @@ fn commune_pass_b(
         quota::down(t, brigade_offsets, brigade_reports, ctx.quota_kg, out);
     }
     for i in 0..t.rows() {
-        procure::extract(t, i, p, k, out);
-        let intake = consume::eat(t, i, p, k, out);
-        demography::update(t, i, &intake, ctx, p, k, out);
-        out.grain_end_kg += u64::from(t.grain_kg[i]) + u64::from(t.hidden_kg[i]);
+        pass_b_team(t, i, ctx, p, k, out);
     }
 }
 

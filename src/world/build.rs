@@ -472,8 +472,9 @@ pub fn split_by_shares(n: u32, shares: &[f64; N_AGE]) -> [u32; N_AGE] {
     // number of groups ahead of it (larger remainder, or equal and earlier). Counted rather
     // than searched for, which costs mispredicted branches for every team of the country.
     for a in 0..N_AGE {
+        // `|` and `&`, not `||` and `&&`, which branch.
         let ahead: u32 = (0..N_AGE)
-            .map(|b| u32::from(frac[b] > frac[a] || (frac[b] == frac[a] && b < a)))
+            .map(|b| u32::from((frac[b] > frac[a]) | ((frac[b] == frac[a]) & (b < a))))
             .sum();
         out[a] += u32::from(ahead < left);
     }
