@@ -463,7 +463,7 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<PathBuf> {
         if args.seeds.is_some() {
             s.seed = ensemble::seed(s.seed, 0);
         }
-        let mut name = sanitise(&s.name);
+        let mut name = crate::scaffold::scenario_name(&s.name);
         let base = name.clone();
         let mut k = 2;
         while names.contains(&name) {
@@ -588,22 +588,6 @@ fn is_finished_run_of(dir: &Path, resolved: &str, ensemble_toml: Option<&str>) -
         && same_version
         && same_ensemble
         && export::RUN_FILES.iter().all(|f| dir.join(f).is_file())
-}
-
-/// A scenario name as a folder-name part: `[A-Za-z0-9_-]`, others as `_`.
-fn sanitise(name: &str) -> String {
-    let s: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .take(64)
-        .collect();
-    if s.is_empty() { "scenario".into() } else { s }
 }
 
 fn write_compare_file(out: &Path, listed: &[(String, PathBuf)]) -> anyhow::Result<()> {
