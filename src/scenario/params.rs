@@ -341,7 +341,7 @@ define_params! {
         area_cut: Number = 0.1, [0.0, 0.5], "share per unit ratio", "§4.1 [J] 1.875x belief gives ~9%";
         /// Share of the gap between the sown area and normal that closes each year once the cut
         /// is lifted.
-        area_recovery: Number = 0.5, [0.0, 1.0], "share per year", "§4.1 [J; grain area 122–121 Mha in 1960–62 R]";
+        area_recovery: Number = 0.0, [0.0, 1.0], "share per year", "§4.1 [D] the grain area did not come back in 1960–62: 122.4, 121.4, 121.6 Mha against 116.0 in 1959 and 133.6 in 1957 [R]";
         /// Seed set aside at harvest, as a share of output.
         seed_share: Number = 0.06, [0.0, 0.2], "share", "§5 [J] A.9";
         /// Animal feed at harvest, as a share of output.
@@ -434,7 +434,7 @@ define_params! {
     water: Water {
         /// η_w: share of area newly irrigated per unit of water-works labour, counted as
         /// labour-months of the whole workforce (a month with everyone on the dams = 1).
-        gain_per_labour_month: Number = 0.02, [0.0, 1.0], "share of area", "§4.11 [J] 1957–58 campaign → ~3% of area, 10–30% of the claimed +165–355 M mu";
+        gain_per_labour_month: Number = 0.006, [0.0, 1.0], "share of area", "§4.11 [D] effective irrigated area 27.3 Mha (1957) → 30.5 Mha (1962) [R] on ~112 Mha of farmland: +2.9% over the ~5 labour-months of the 1957–61 campaigns; 13–29% of the claimed +165–355 M mu";
         /// Extra yield of newly irrigated land.
         yield_gain: Number = 0.3, [0.0, 2.0], "share", "§4.11 [J]";
         /// Share of weather losses that irrigated area avoids.
@@ -539,6 +539,9 @@ define_params! {
         ration_kg: Number = 0.81, [0.2, 2.0], "kg/AE/day", "§4.9 [D] 0.64 kg/person ÷ 0.79 AE/person";
         /// Vegetables, private plots, wild and substitute foods.
         supplement_kcal: Schedule = 150.0, [0.0, 1000.0], "kcal/AE/day", "§4.9 [J] 50–400";
+        /// Food from the private plots given back from 1961, per unit of `incentives.private_plots`
+        /// (the share of land): added to the supplement, on top of their effect on effort.
+        plot_kcal: Number = 3750.0, [0.0, 10000.0], "kcal/AE/day per unit share", "§4.3, §4.10 [D] plots yielding like collective land: 1957 grain output per rural adult equivalent, ~1.25 kg × 3000 kcal a day; private plots are among the reasons mortality fell in 1961 (§4.10)";
         /// Energy in raw grain.
         kcal_per_kg: Number = 3000.0, [2000.0, 4000.0], "kcal/kg", "§4.10 [D]";
         /// Basal metabolic rate of an adult equivalent.

@@ -59,9 +59,16 @@ impl Meals {
             spread: days / horizon,
             free_ration: n.ration_kg * (1.0 + m.overconsumption),
             limits: [limits(n.intake_cv), limits(n.intake_cv_canteen)],
-            supplement: n.supplement_kcal.at(month) as f32,
+            supplement: supplement_kcal(p, month) as f32,
         }
     }
+}
+
+/// Energy from foods other than the collective's grain (vegetables, wild and substitute foods,
+/// and the private plots once they are given back), kcal per adult equivalent per day.
+pub fn supplement_kcal(p: &Params, month: crate::time::Month) -> f64 {
+    p.nutrition.supplement_kcal.at(month)
+        + p.nutrition.plot_kcal * p.incentives.private_plots.at(month)
 }
 
 /// Updates team `i`'s mess-hall regime, feeds it, and returns what each group ate.

@@ -153,6 +153,29 @@ fn free_supply_and_the_communist_wind_lower_effort_and_private_plots_raise_it() 
 }
 
 #[test]
+fn private_plots_add_their_food_to_the_supplement() {
+    let mut p = Params::defaults();
+    p.nutrition.supplement_kcal = Schedule::constant(150.0);
+    p.nutrition.plot_kcal = 3750.0;
+    assert_eq!(knobs(&p, 1961, 6).supplement_kcal, 150.0);
+    p.incentives.private_plots = Schedule::constant(0.06);
+    let k = knobs(&p, 1961, 6);
+    assert!((k.supplement_kcal - (150.0 + 0.06 * 3750.0)).abs() < 1e-9);
+    // And what a household eats rises by as much.
+    let eaten = |p: &Params| {
+        let k = knobs(p, 1961, 6);
+        let mut t = team(100, 100_000);
+        with_view(&mut t, |v| {
+            consume::eat(v, 0, p, &k, &mut CommuneMonth::default()).kcal[MEN]
+        })
+    };
+    let mut none = p.clone();
+    none.incentives.private_plots = Schedule::constant(0.0);
+    let gain = eaten(&p) - eaten(&none);
+    assert!((f64::from(gain) - 225.0).abs() < 0.01, "{gain}");
+}
+
+#[test]
 fn lower_effort_shrinks_the_seasons_farm_labour_and_the_harvest_by_its_elasticity() {
     let mut p = Params::defaults();
     p.incentives.chi_exit = 0.1;

@@ -129,7 +129,7 @@ impl Knobs {
             } else {
                 0.0
             },
-            supplement_kcal: p.nutrition.supplement_kcal.at(month),
+            supplement_kcal: consume::supplement_kcal(p, month),
             urban_cdr: p.demography.urban_cdr.at(month),
             urban_cbr: p.demography.urban_cbr.at(month),
             urban_ration_kg: p.centre.urban_ration_kg.at(month),

@@ -334,6 +334,13 @@ fn calibrate_writes_fitted_values_and_updates_the_scenario() {
         fit.starts_with("series,unit,year,model,official,error,weight"),
         "{fit}"
     );
+    // The counterfactual decomposition is part of the objective (MODEL §7.8).
+    for c in commune_sim::calibrate::COUNTERFACTUALS {
+        assert!(
+            fit.contains(&format!("excess_deaths_remaining_{},", c.name)),
+            "{fit}"
+        );
+    }
     // Every free parameter is now in the scenario with a comment naming the command.
     let text = fs::read_to_string(&scen).unwrap();
     let marked = text

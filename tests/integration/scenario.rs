@@ -479,3 +479,21 @@ fn every_bad_scenario_fails_the_binary_with_one_error_block_and_no_panic() {
         assert!(o.stdout.is_empty(), "{}", case.what);
     }
 }
+
+#[test]
+fn the_calibration_counterfactuals_are_the_bundled_scenarios() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let historical = scenario::load(&root.join("historical.toml")).unwrap();
+    for c in commune_sim::calibrate::COUNTERFACTUALS {
+        let made =
+            commune_sim::sweep::set::apply(&historical, &commune_sim::calibrate::settings(c));
+        let bundled = scenario::load(&root.join(format!("{}.toml", c.name))).unwrap();
+        assert_eq!(
+            format!("{:?}", made.params.values()),
+            format!("{:?}", bundled.params.values()),
+            "`{}` in the calibration is not scenarios/{}.toml",
+            c.set.join(" "),
+            c.name
+        );
+    }
+}
