@@ -12,13 +12,59 @@
 //! of mean three months each (a nine-month Erlang delay).
 
 use super::consume::Intake;
-use super::curve::{AtReserve, ReserveTable, limit};
-use super::{CommuneCtx, CommuneMonth, Knobs};
+use super::curve::{AtReserve, ReserveTable, limit, trunc_small};
+use super::{Body, CommuneCtx, CommuneMonth, Knobs};
 use crate::scenario::Params;
 use crate::world::{CHILD, ELDERLY, MEN, N_AGE, TeamsMut, WOMEN, YOUTH};
 
 /// Monthly ageing rates out of each group (1/years in the group), applied each January.
 const AGEING_YEARS: [u32; N_AGE] = [5, 10, 45, 45, 0];
+
+/// Teams that [`update_batch`] steps together. Their age-group arrays, side by side, are
+/// `LANES · N_AGE` values in a row, and what is done to each group of each team runs as one
+/// straight loop over them (with the group's parameters repeated team after team), which the
+/// compiler turns into vector instructions: four values at a time with SSE2. Every value is
+/// computed by the same expression as for one team alone, so the results are the same bits
+/// whatever the batch.
+pub const LANES: usize = 8;
+
+/// One value for each team of a batch.
+type Lanes<T> = [T; LANES];
+
+/// The age-group arrays of a batch's teams, side by side.
+type Groups<T> = [[T; N_AGE]; LANES];
+
+/// The batch's values in a row.
+#[inline(always)]
+fn flat<T>(g: &Groups<T>) -> &[T; LANES * N_AGE] {
+    g.as_flattened().try_into().expect("LANES · N_AGE values")
+}
+
+/// The batch's values in a row, to change.
+#[inline(always)]
+fn flat_mut<T>(g: &mut Groups<T>) -> &mut [T; LANES * N_AGE] {
+    g.as_flattened_mut()
+        .try_into()
+        .expect("LANES · N_AGE values")
+}
+
+/// What the teams of a batch ate this month ([`Intake`] by team).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Intakes {
+    /// Energy per adult equivalent per day, by team and age group.
+    pub kcal: Groups<f32>,
+    /// True for teams under canteen rationing.
+    pub rationed: Lanes<bool>,
+}
+
+impl Intakes {
+    /// Sets team `j`'s intake.
+    #[inline]
+    pub fn set(&mut self, j: usize, intake: &Intake) {
+        self.kcal[j] = intake.kcal;
+        self.rationed[j] = intake.rationed;
+    }
+}
 
 /// Nutrition, deaths, births and migration of team `i` this month.
 #[inline]
@@ -31,147 +77,337 @@ pub fn update(
     k: &Knobs,
     out: &mut CommuneMonth,
 ) {
-    let d = &p.demography;
-    let moy = k.month.month();
-    let b = &k.body;
-    // One lookup per group gives h(Res), the famine hazard and fecundity (curve.rs).
-    let table = if intake.rationed {
-        &k.curves.reserve_canteen
-    } else {
-        &k.curves.reserve_normal
-    };
-    let mut pop = t.pop[i];
-    let mut reserve = t.reserve[i];
-    let mut efficiency = t.efficiency[i];
+    let mut intakes = Intakes::default();
+    intakes.set(0, intake);
+    update_batch(t, i, 1, &intakes, ctx, p, k, out);
+}
 
-    // Reserves. Drafted workers do heavier work (night shifts at furnaces and dams); hungry
-    // people move less: activity above the basal rate falls with h(Res).
-    for a in 0..N_AGE {
-        let res = reserve[a];
-        let pal = 1.0 + (ctx.pal[a] - 1.0) * efficiency[a];
-        let req = b.bmr * pal * (1.0 - b.adaptation * (1.0 - res));
-        let change = (intake.kcal[a] - req) * b.days_per_store;
-        let change = if change > 0.0 {
-            change * b.recovery
-        } else {
-            change
-        };
-        reserve[a] = limit(res + change, 0.0, 1.0);
-    }
-    // The tables are exact at Res = 1 (h = 1, no famine hazard), where the values are
-    // selected rather than looked up; fecundity is always the table's.
-    let mut at = look_up(table, &reserve);
-    for a in 0..N_AGE {
-        efficiency[a] = if reserve[a] == 1.0 {
-            1.0
-        } else {
-            at[a].efficiency
-        };
-    }
-    t.efficiency[i] = efficiency;
-    // Draft animals, pigs (manure) and tools recover slowly; animals are slaughtered, eaten or
-    // die unfed as soon as the adults go hungry, and tools are melted down in the steel
-    // campaign (§4.1, §4.8).
-    let work_res = (reserve[MEN] + reserve[WOMEN]) / 2.0;
+/// Reserve of a group after this month's energy balance (§4.10). Drafted workers do heavier
+/// work (night shifts at furnaces and dams); hungry people move less: activity above the basal
+/// rate falls with h(Res) (`efficiency`, last month's).
+#[inline(always)]
+fn energy_balance(res: f32, kcal: f32, pal: f32, efficiency: f32, b: &Body) -> f32 {
+    let pal = 1.0 + (pal - 1.0) * efficiency;
+    let req = b.bmr * pal * (1.0 - b.adaptation * (1.0 - res));
+    let change = (kcal - req) * b.days_per_store;
+    let change = if change > 0.0 {
+        change * b.recovery
+    } else {
+        change
+    };
+    limit(res + change, 0.0, 1.0)
+}
+
+/// The capital index after this month, for working men and women at reserves `men` and
+/// `women` (§4.1, §4.8). Draft animals, pigs (manure) and tools recover slowly; animals are
+/// slaughtered, eaten or die unfed as soon as the adults go hungry, and tools are melted down
+/// in the steel campaign.
+#[inline(always)]
+fn capital(capital: f32, men: f32, women: f32, ctx: &CommuneCtx, p: &Params) -> f32 {
+    let work_res = (men + women) / 2.0;
     let pr = &p.production;
-    let cap = t.capital[i] * (1.0 - ctx.tool_melting);
-    t.capital[i] = limit(
+    let cap = capital * (1.0 - ctx.tool_melting);
+    limit(
         cap + pr.capital_recovery as f32 * (1.0 - cap)
             - pr.capital_hunger_loss as f32 * (1.0 - work_res).max(0.0),
         0.0,
         1.5,
-    );
+    )
+}
 
-    if moy == 1 {
-        age(&mut pop, &mut reserve);
-        // Ageing mixes reserves: look them up again.
-        at = look_up(table, &reserve);
-    }
+/// Whole deaths among a group's `people` this month and the fraction of a death carried to the
+/// next, from the group's reserve, last month's carry, the table values at its reserve
+/// (`famine`, `critical`), its normal hazard `base` and vulnerability `v`.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn deaths(
+    people: u32,
+    res: f32,
+    carry: f32,
+    famine: f32,
+    critical: f32,
+    base: f32,
+    v: f32,
+    b: &Body,
+) -> (u32, f32) {
+    // The tables are exact at Res = 1 (no famine hazard): the normal hazard is selected there
+    // (both are worked out, so that the batch's loop has no branch).
+    let hungry = (base * (1.0 + v * famine) + v * b.h_crit * critical).min(1.0);
+    let hazard = if res == 1.0 { base } else { hungry };
+    // An empty group needs no skip: its expected deaths are its carry, which is below 1, so
+    // none die and the carry stays.
+    let expected = count(people) * hazard + carry;
+    // `expected` is non-negative and at most `people + 1`, so truncation is the floor.
+    let dead = trunc_small(expected).min(people as i32);
+    (dead as u32, limit(expected - dead as f32, 0.0, 1.0))
+}
 
-    // Deaths.
-    let mut carry = t.death_carry[i];
-    for a in 0..N_AGE {
-        // An empty group needs no skip (a branch that mispredicts): its expected deaths are
-        // its carry, which is below 1, so none die and the carry stays.
-        let people = pop[a];
-        let base = ctx.death_base[a];
-        let hazard = if reserve[a] == 1.0 {
-            base
-        } else {
-            let (famine, critical) = (at[a].famine, at[a].critical);
-            let v = b.vulnerability[a];
-            (base * (1.0 + v * famine) + v * b.h_crit * critical).min(1.0)
-        };
-        let expected = people as f32 * hazard + carry[a];
-        // `expected` is non-negative, so truncation is the floor (via i32: one instruction).
-        let dead = (expected as i32 as u32).min(people);
-        carry[a] = limit(expected - dead as f32, 0.0, 1.0);
-        pop[a] -= dead;
-        out.deaths += u64::from(dead);
-    }
-    t.death_carry[i] = carry;
+/// People as f32, through i32: a team's people are far below 2^31, so this is `n as f32`, in
+/// one instruction that SSE2 also has for four lanes (it has none from u32).
+#[inline(always)]
+fn count(n: u32) -> f32 {
+    n as i32 as f32
+}
 
-    // Births, nine months after conception. Conceptions that hunger prevents are postponed,
-    // and a share of them is made up each month in proportion to the women's condition.
-    let fecundity = at[WOMEN].fecundity;
-    let normal = pop[WOMEN] as f32 * ctx.fertility as f32 * ctx.together;
-    let made_up = t.postponed[i] * d.catch_up as f32 * fecundity;
-    t.postponed[i] += normal * (1.0 - fecundity) - made_up;
+/// A team's pregnancies this month: conceptions by its `women` at the women's `fecundity`
+/// enter the first of three stages; returns the births that leave the last. Conceptions that
+/// hunger prevents are postponed, and a share of them is made up each month in proportion to
+/// the women's condition.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn pregnancies(
+    women: u32,
+    fecundity: f32,
+    postponed: &mut f32,
+    stages: &mut [f32; 3],
+    carry: &mut f32,
+    ctx: &CommuneCtx,
+    p: &Params,
+) -> u32 {
+    let d = &p.demography;
+    let normal = count(women) * ctx.fertility as f32 * ctx.together;
+    let made_up = *postponed * d.catch_up as f32 * fecundity;
+    *postponed += normal * (1.0 - fecundity) - made_up;
     let conceptions = normal * fecundity + made_up;
-    let stages = &mut t.pregnancy[i];
     let moved = [stages[0] / 3.0, stages[1] / 3.0, stages[2] / 3.0];
     stages[0] += conceptions - moved[0];
     stages[1] += moved[0] - moved[1];
     stages[2] += moved[1] - moved[2];
-    let expected = moved[2] + t.birth_carry[i];
-    let born = expected.max(0.0) as i32 as u32;
-    t.birth_carry[i] = expected - born as f32;
-    // Whether a child is born is close to a coin toss: select, do not branch.
-    let mut newborn = reserve[CHILD];
-    mix(&mut newborn, pop[CHILD], 1.0, born);
-    reserve[CHILD] = std::hint::select_unpredictable(born > 0, newborn, reserve[CHILD]);
-    pop[CHILD] += born;
-    out.births += u64::from(born);
+    let expected = moved[2] + *carry;
+    let born = trunc_small(expected.max(0.0));
+    *carry = expected - born as f32;
+    born as u32
+}
+
+/// Recruitment to the cities (or return) of a team's working-age people at `rate` (§4.2);
+/// returns the migrants (negative: returned).
+#[inline]
+fn migrate(pop: &mut [u32; N_AGE], reserve: &mut [f32; N_AGE], carry: &mut f32, rate: f64) -> i64 {
+    let workers = pop[MEN] + pop[WOMEN];
+    let expected = workers as f32 * rate as f32 + *carry;
+    // Toward zero, through i32 (`trunc` is a library call on baseline x86-64). A team's
+    // migrants are far below 2^24, so the i32 is exact as f32.
+    let whole = expected as i32;
+    *carry = expected - whole as f32;
+    let moved = i64::from(whole);
+    if moved > 0 {
+        let moved = (moved as u32).min(workers);
+        let men = moved.div_ceil(2).min(pop[MEN]);
+        let women = (moved - men).min(pop[WOMEN]);
+        pop[MEN] -= men;
+        pop[WOMEN] -= women;
+        i64::from(men + women)
+    } else if moved < 0 {
+        let back = (-moved) as u32;
+        let men = back.div_ceil(2);
+        let women = back - men;
+        mix(&mut reserve[MEN], pop[MEN], 1.0, men);
+        mix(&mut reserve[WOMEN], pop[WOMEN], 1.0, women);
+        pop[MEN] += men;
+        pop[WOMEN] += women;
+        -i64::from(back)
+    } else {
+        0
+    }
+}
+
+/// Nutrition, deaths, births and migration this month of the `n` teams from `first`
+/// (`1 ≤ n ≤ LANES`), whose intakes are `intake`'s first `n` lanes.
+///
+/// Plumbing: the teams' values are copied into a batch, each mechanism above runs over it, and
+/// the batch is copied back. Lanes past `n` hold an empty team at full reserve: no deaths or
+/// births, and nothing of them is copied back or summed.
+#[allow(clippy::too_many_arguments)]
+#[inline]
+pub fn update_batch(
+    t: &mut TeamsMut<'_>,
+    first: usize,
+    n: usize,
+    intake: &Intakes,
+    ctx: &CommuneCtx,
+    p: &Params,
+    k: &Knobs,
+    out: &mut CommuneMonth,
+) {
+    debug_assert!((1..=LANES).contains(&n));
+    const ALL: usize = LANES * N_AGE;
+    let b = &k.body;
+    let rows = first..first + n.min(LANES);
+    let n = rows.len();
+
+    let mut pop = batch(&t.pop[rows.clone()], [0; N_AGE]);
+    let mut reserve = batch(&t.reserve[rows.clone()], [1.0; N_AGE]);
+
+    // Reserves.
+    let efficiency = batch(&t.efficiency[rows.clone()], [1.0; N_AGE]);
+    {
+        let (res, kcal, eff) = (
+            flat_mut(&mut reserve),
+            flat(&intake.kcal),
+            flat(&efficiency),
+        );
+        let pal = [ctx.pal; LANES];
+        let pal = flat(&pal);
+        for x in 0..ALL {
+            res[x] = energy_balance(res[x], kcal[x], pal[x], eff[x], b);
+        }
+    }
+    // One lookup per group gives h(Res), the famine hazard and fecundity (curve.rs). The
+    // tables are exact at Res = 1 (h = 1, no famine hazard), where the values are selected
+    // rather than looked up; fecundity is always the table's.
+    let mut at = Looked::new(k);
+    at.look_up(k, intake, &reserve, n);
+    let mut efficiency = at.efficiency;
+    {
+        let (eff, res) = (flat_mut(&mut efficiency), flat(&reserve));
+        for x in 0..ALL {
+            eff[x] = if res[x] == 1.0 { 1.0 } else { eff[x] };
+        }
+    }
+    t.efficiency[rows.clone()].copy_from_slice(&efficiency[..n]);
+    let mut capitals = batch(&t.capital[rows.clone()], 0.0);
+    for j in 0..LANES {
+        capitals[j] = capital(capitals[j], reserve[j][MEN], reserve[j][WOMEN], ctx, p);
+    }
+    t.capital[rows.clone()].copy_from_slice(&capitals[..n]);
+
+    if k.month.month() == 1 {
+        for j in 0..n {
+            age(&mut pop[j], &mut reserve[j]);
+        }
+        // Ageing mixes reserves: look them up again.
+        at.look_up(k, intake, &reserve, n);
+    }
+
+    // Deaths.
+    let mut carry = batch(&t.death_carry[rows.clone()], [0.0; N_AGE]);
+    let mut dead = [0u32; ALL];
+    {
+        let (people, res, carry) = (flat_mut(&mut pop), flat(&reserve), flat_mut(&mut carry));
+        let (famine, critical) = (flat(&at.famine), flat(&at.critical));
+        let (base, v) = ([ctx.death_base; LANES], [b.vulnerability; LANES]);
+        let (base, v) = (flat(&base), flat(&v));
+        for x in 0..ALL {
+            let (d, left) = deaths(
+                people[x],
+                res[x],
+                carry[x],
+                famine[x],
+                critical[x],
+                base[x],
+                v[x],
+                b,
+            );
+            carry[x] = left;
+            people[x] -= d;
+            dead[x] = d;
+        }
+    }
+    t.death_carry[rows.clone()].copy_from_slice(&carry[..n]);
+    out.deaths += dead.iter().map(|&d| u64::from(d)).sum::<u64>();
+
+    // Births, nine months after conception.
+    let mut postponed = batch(&t.postponed[rows.clone()], 0.0);
+    let mut stages = batch(&t.pregnancy[rows.clone()], [0.0; 3]);
+    let mut birth_carry = batch(&t.birth_carry[rows.clone()], 0.0);
+    let mut born = [0u32; LANES];
+    for j in 0..LANES {
+        born[j] = pregnancies(
+            pop[j][WOMEN],
+            at.fecundity[j],
+            &mut postponed[j],
+            &mut stages[j],
+            &mut birth_carry[j],
+            ctx,
+            p,
+        );
+        // Newborns join the children with a full reserve. Whether a child is born is close
+        // to a coin toss: select, do not branch.
+        let mut newborn = reserve[j][CHILD];
+        mix(&mut newborn, pop[j][CHILD], 1.0, born[j]);
+        reserve[j][CHILD] =
+            std::hint::select_unpredictable(born[j] > 0, newborn, reserve[j][CHILD]);
+        pop[j][CHILD] += born[j];
+    }
+    out.births += born.iter().map(|&b| u64::from(b)).sum::<u64>();
+    t.postponed[rows.clone()].copy_from_slice(&postponed[..n]);
+    t.pregnancy[rows.clone()].copy_from_slice(&stages[..n]);
+    t.birth_carry[rows.clone()].copy_from_slice(&birth_carry[..n]);
 
     // Recruitment to the cities (or return), working-age people only.
     let rate = ctx.urban_recruitment;
     if rate != 0.0 {
-        let workers = pop[MEN] + pop[WOMEN];
-        let expected = workers as f32 * rate as f32 + t.migration_carry[i];
-        // Toward zero, through i32 (`trunc` is a library call on baseline x86-64). A team's
-        // migrants are far below 2^24, so the i32 is exact as f32.
-        let whole = expected as i32;
-        t.migration_carry[i] = expected - whole as f32;
-        let moved = i64::from(whole);
-        if moved > 0 {
-            let moved = (moved as u32).min(workers);
-            let men = moved.div_ceil(2).min(pop[MEN]);
-            let women = (moved - men).min(pop[WOMEN]);
-            pop[MEN] -= men;
-            pop[WOMEN] -= women;
-            out.migrants += i64::from(men + women);
-        } else if moved < 0 {
-            let back = (-moved) as u32;
-            let men = back.div_ceil(2);
-            let women = back - men;
-            mix(&mut reserve[MEN], pop[MEN], 1.0, men);
-            mix(&mut reserve[WOMEN], pop[WOMEN], 1.0, women);
-            pop[MEN] += men;
-            pop[WOMEN] += women;
-            out.migrants -= i64::from(back);
+        for (j, carry) in t.migration_carry[rows.clone()].iter_mut().enumerate() {
+            out.migrants += migrate(&mut pop[j], &mut reserve[j], carry, rate);
         }
     }
 
-    t.pop[i] = pop;
-    t.reserve[i] = reserve;
+    t.pop[rows.clone()].copy_from_slice(&pop[..n]);
+    t.reserve[rows].copy_from_slice(&reserve[..n]);
+    // The commune's sums, the reserve sum team by team in order.
     let mut people = 0u64;
-    let mut reserve_sum = 0.0f64;
-    for a in 0..N_AGE {
-        people += u64::from(pop[a]);
-        reserve_sum += f64::from(pop[a]) * f64::from(reserve[a]);
+    for &x in flat(&pop) {
+        people += u64::from(x);
     }
     out.pop_end += people;
-    out.reserve_sum += reserve_sum;
+    for j in 0..n {
+        let mut reserve_sum = 0.0f64;
+        for a in 0..N_AGE {
+            reserve_sum += f64::from(pop[j][a]) * f64::from(reserve[j][a]);
+        }
+        out.reserve_sum += reserve_sum;
+    }
+}
+
+/// The rows as a batch; lanes past the rows hold `fill`.
+#[inline(always)]
+fn batch<R: Copy>(rows: &[R], fill: R) -> [R; LANES] {
+    let mut lanes = [fill; LANES];
+    let n = rows.len().min(LANES);
+    lanes[..n].copy_from_slice(&rows[..n]);
+    lanes
+}
+
+/// The reserve tables' values at every group's reserve of a batch.
+struct Looked {
+    efficiency: Groups<f32>,
+    famine: Groups<f32>,
+    critical: Groups<f32>,
+    /// The women's fecundity.
+    fecundity: Lanes<f32>,
+}
+
+impl Looked {
+    /// The values at a full reserve (the same in both tables).
+    fn new(k: &Knobs) -> Looked {
+        let full = k.curves.reserve_normal.full();
+        Looked {
+            efficiency: [[full.efficiency; N_AGE]; LANES],
+            famine: [[full.famine; N_AGE]; LANES],
+            critical: [[full.critical; N_AGE]; LANES],
+            fecundity: [full.fecundity; LANES],
+        }
+    }
+
+    /// Looks up the first `n` teams' reserves, each in its table (canteen rationing spreads
+    /// intake more unequally).
+    #[inline]
+    fn look_up(&mut self, k: &Knobs, intake: &Intakes, reserve: &Groups<f32>, n: usize) {
+        for j in 0..n.min(LANES) {
+            let table = if intake.rationed[j] {
+                &k.curves.reserve_canteen
+            } else {
+                &k.curves.reserve_normal
+            };
+            let at = look_up(table, &reserve[j]);
+            for a in 0..N_AGE {
+                self.efficiency[j][a] = at[a].efficiency;
+                self.famine[j][a] = at[a].famine;
+                self.critical[j][a] = at[a].critical;
+            }
+            self.fecundity[j] = at[WOMEN].fecundity;
+        }
+    }
 }
 
 /// The tables at every group's reserve. Within a team, groups at a full reserve are looked up
@@ -203,7 +439,7 @@ fn look_up_each(table: &ReserveTable, reserve: &[f32; N_AGE]) -> [AtReserve; N_A
 fn mix(res: &mut f32, n: u32, incoming: f32, m: u32) {
     let total = n + m;
     if total > 0 {
-        *res = (*res * n as f32 + incoming * m as f32) / total as f32;
+        *res = (*res * count(n) + incoming * count(m)) / count(total);
     }
 }
 
