@@ -158,14 +158,45 @@ impl ReserveTable {
     #[inline]
     pub fn at(&self, res: f32) -> AtReserve {
         let (j, frac) = locate(res, N as f32);
-        let (a, b) = (self.values[j], self.values[j + 1]);
-        let v: [f32; 4] = std::array::from_fn(|c| a[c] + (b[c] - a[c]) * frac);
+        self.between(j as u32, frac)
+    }
+
+    /// Where reserve `res` lies in the tables: `at(res)` is `between(locate(res))`. In
+    /// operations that vectorise, for the reserves of many groups at once.
+    #[inline(always)]
+    pub fn locate(res: f32) -> (u32, f32) {
+        let pos = limit(res * N as f32, 0.0, N as f32);
+        // `pos` is within `[0, N]`: `trunc_small` is `pos as i32` there.
+        let j = trunc_small(pos).min(N as i32 - 1);
+        (j as u32, pos - j as f32)
+    }
+
+    /// The values a fraction `frac` into interval `j`.
+    #[inline(always)]
+    pub fn between(&self, j: u32, frac: f32) -> AtReserve {
+        let [efficiency, famine, critical, fecundity] = self.columns_between(j, frac);
         AtReserve {
-            efficiency: v[0],
-            famine: v[1],
-            critical: v[2],
-            fecundity: v[3],
+            efficiency,
+            famine,
+            critical,
+            fecundity,
         }
+    }
+
+    /// [`between`](Self::between) as the four columns side by side (efficiency, famine,
+    /// critical, fecundity): one vector operation for all four.
+    #[inline(always)]
+    pub fn columns_between(&self, j: u32, frac: f32) -> [f32; 4] {
+        let j = (j as usize).min(N - 1);
+        let (a, b) = (self.values[j], self.values[j + 1]);
+        std::array::from_fn(|c| a[c] + (b[c] - a[c]) * frac)
+    }
+
+    /// [`full`](Self::full) as the four columns side by side.
+    #[inline]
+    pub fn full_columns(&self) -> [f32; 4] {
+        let f = self.full;
+        [f.efficiency, f.famine, f.critical, f.fecundity]
     }
 }
 
@@ -329,6 +360,18 @@ mod tests {
         }
         assert_eq!(trunc_small(-0.0), 0);
         assert_eq!(trunc_small(8_388_607.5), 8_388_607);
+    }
+
+    #[test]
+    fn located_reserves_give_the_bits_of_at() {
+        let c = Curves::new(&crate::scenario::Params::defaults());
+        for k in -10..=5000 {
+            let r = k as f32 / 4999.0;
+            for t in [&c.reserve_normal, &c.reserve_canteen] {
+                let (j, frac) = ReserveTable::locate(r);
+                assert_eq!(t.between(j, frac), t.at(r), "{r}");
+            }
+        }
     }
 
     #[test]

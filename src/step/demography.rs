@@ -12,7 +12,7 @@
 //! of mean three months each (a nine-month Erlang delay).
 
 use super::consume::Intake;
-use super::curve::{AtReserve, ReserveTable, limit, trunc_small};
+use super::curve::{ReserveTable, limit, trunc_small};
 use super::{Body, CommuneCtx, CommuneMonth, Knobs};
 use crate::scenario::Params;
 use crate::world::{CHILD, ELDERLY, MEN, N_AGE, TeamsMut, WOMEN, YOUTH};
@@ -81,7 +81,7 @@ pub fn update(
 ) {
     let mut intakes = Intakes::default();
     intakes.set(0, intake);
-    update_batch(t, i, 1, &intakes, ctx, p, k, out);
+    update_batch(t, i, 1, &intakes, &Repeated::new(ctx, k), ctx, p, k, out);
 }
 
 /// Reserve of a group after this month's energy balance (§4.10). Drafted workers do heavier
@@ -135,7 +135,7 @@ fn deaths(
     // The tables are exact at Res = 1 (no famine hazard): the normal hazard is selected there
     // (both are worked out, so that the batch's loop has no branch).
     let hungry = (base * (1.0 + v * famine) + v * b.h_crit * critical).min(1.0);
-    let hazard = if res == 1.0 { base } else { hungry };
+    let hazard = std::hint::select_unpredictable(res == 1.0, base, hungry);
     // An empty group needs no skip: its expected deaths are its carry, which is below 1, so
     // none die and the carry stays.
     let expected = count(people) * hazard + carry;
@@ -213,12 +213,58 @@ fn migrate(pop: &mut [u32; N_AGE], reserve: &mut [f32; N_AGE], carry: &mut f32, 
     }
 }
 
+/// The commune's per-group constants repeated for every team of a batch, so that the loops
+/// over a batch's groups read them side by side with the teams' values. Made once a commune.
+#[derive(Clone, Debug)]
+pub struct Repeated {
+    pal: Groups<f32>,
+    death_base: Groups<f32>,
+    vulnerability: Groups<f32>,
+}
+
+impl Repeated {
+    pub fn new(ctx: &CommuneCtx, k: &Knobs) -> Repeated {
+        Repeated {
+            pal: [ctx.pal; LANES],
+            death_base: [ctx.death_base; LANES],
+            vulnerability: [k.body.vulnerability; LANES],
+        }
+    }
+}
+
+/// A batch of teams' columns, to change in place.
+struct Batch<'a> {
+    pop: &'a mut Groups<u32>,
+    reserve: &'a mut Groups<f32>,
+    efficiency: &'a mut Groups<f32>,
+    death_carry: &'a mut Groups<f32>,
+    capital: &'a mut Lanes<f32>,
+    postponed: &'a mut Lanes<f32>,
+    pregnancy: &'a mut Lanes<[f32; 3]>,
+    birth_carry: &'a mut Lanes<f32>,
+    migration_carry: &'a mut Lanes<f32>,
+}
+
+/// The last, partial batch of a commune: copies of its teams' columns, padded with empty
+/// teams at full reserve (no deaths or births; nothing of them is copied back or summed).
+struct Padded {
+    pop: Groups<u32>,
+    reserve: Groups<f32>,
+    efficiency: Groups<f32>,
+    death_carry: Groups<f32>,
+    capital: Lanes<f32>,
+    postponed: Lanes<f32>,
+    pregnancy: Lanes<[f32; 3]>,
+    birth_carry: Lanes<f32>,
+    migration_carry: Lanes<f32>,
+}
+
 /// Nutrition, deaths, births and migration this month of the `n` teams from `first`
-/// (`1 ≤ n ≤ LANES`), whose intakes are `intake`'s first `n` lanes.
+/// (`1 ≤ n ≤ LANES`), whose intakes are `intake`'s first `n` lanes. `repeated` is
+/// [`Repeated::new`] of this commune and month.
 ///
-/// Plumbing: the teams' values are copied into a batch, each mechanism above runs over it, and
-/// the batch is copied back. Lanes past `n` hold an empty team at full reserve: no deaths or
-/// births, and nothing of them is copied back or summed.
+/// Plumbing: a whole batch is changed in place; a partial one is copied into a padded batch
+/// and back.
 #[allow(clippy::too_many_arguments)]
 #[inline]
 pub fn update_batch(
@@ -226,30 +272,132 @@ pub fn update_batch(
     first: usize,
     n: usize,
     intake: &Intakes,
+    repeated: &Repeated,
     ctx: &CommuneCtx,
     p: &Params,
     k: &Knobs,
     out: &mut CommuneMonth,
 ) {
     debug_assert!((1..=LANES).contains(&n));
-    const ALL: usize = LANES * N_AGE;
-    let b = &k.body;
     let rows = first..first + n.min(LANES);
     let n = rows.len();
+    if n == LANES {
+        let batch = Batch {
+            pop: whole(&mut t.pop[rows.clone()]),
+            reserve: whole(&mut t.reserve[rows.clone()]),
+            efficiency: whole(&mut t.efficiency[rows.clone()]),
+            death_carry: whole(&mut t.death_carry[rows.clone()]),
+            capital: whole(&mut t.capital[rows.clone()]),
+            postponed: whole(&mut t.postponed[rows.clone()]),
+            pregnancy: whole(&mut t.pregnancy[rows.clone()]),
+            birth_carry: whole(&mut t.birth_carry[rows.clone()]),
+            migration_carry: whole(&mut t.migration_carry[rows]),
+        };
+        let b = batch;
+        update_lanes(
+            b.pop,
+            b.reserve,
+            b.efficiency,
+            b.death_carry,
+            b.capital,
+            b.postponed,
+            b.pregnancy,
+            b.birth_carry,
+            b.migration_carry,
+            n,
+            intake,
+            repeated,
+            ctx,
+            p,
+            k,
+            out,
+        );
+        return;
+    }
+    let mut padded = Padded {
+        pop: batch(&t.pop[rows.clone()], [0; N_AGE]),
+        reserve: batch(&t.reserve[rows.clone()], [1.0; N_AGE]),
+        efficiency: batch(&t.efficiency[rows.clone()], [1.0; N_AGE]),
+        death_carry: batch(&t.death_carry[rows.clone()], [0.0; N_AGE]),
+        capital: batch(&t.capital[rows.clone()], 0.0),
+        postponed: batch(&t.postponed[rows.clone()], 0.0),
+        pregnancy: batch(&t.pregnancy[rows.clone()], [0.0; 3]),
+        birth_carry: batch(&t.birth_carry[rows.clone()], 0.0),
+        migration_carry: batch(&t.migration_carry[rows.clone()], 0.0),
+    };
+    let batch = Batch {
+        pop: &mut padded.pop,
+        reserve: &mut padded.reserve,
+        efficiency: &mut padded.efficiency,
+        death_carry: &mut padded.death_carry,
+        capital: &mut padded.capital,
+        postponed: &mut padded.postponed,
+        pregnancy: &mut padded.pregnancy,
+        birth_carry: &mut padded.birth_carry,
+        migration_carry: &mut padded.migration_carry,
+    };
+    let b = batch;
+    update_lanes(
+        b.pop,
+        b.reserve,
+        b.efficiency,
+        b.death_carry,
+        b.capital,
+        b.postponed,
+        b.pregnancy,
+        b.birth_carry,
+        b.migration_carry,
+        n,
+        intake,
+        repeated,
+        ctx,
+        p,
+        k,
+        out,
+    );
+    t.pop[rows.clone()].copy_from_slice(&padded.pop[..n]);
+    t.reserve[rows.clone()].copy_from_slice(&padded.reserve[..n]);
+    t.efficiency[rows.clone()].copy_from_slice(&padded.efficiency[..n]);
+    t.death_carry[rows.clone()].copy_from_slice(&padded.death_carry[..n]);
+    t.capital[rows.clone()].copy_from_slice(&padded.capital[..n]);
+    t.postponed[rows.clone()].copy_from_slice(&padded.postponed[..n]);
+    t.pregnancy[rows.clone()].copy_from_slice(&padded.pregnancy[..n]);
+    t.birth_carry[rows.clone()].copy_from_slice(&padded.birth_carry[..n]);
+    t.migration_carry[rows].copy_from_slice(&padded.migration_carry[..n]);
+}
 
-    let mut pop = batch(&t.pop[rows.clone()], [0; N_AGE]);
-    let mut reserve = batch(&t.reserve[rows.clone()], [1.0; N_AGE]);
+/// [`update_batch`] on a batch whose first `n` teams are real.
+///
+/// Not inlined: its arguments' references are then known not to overlap (LLVM keeps that
+/// of a function's arguments, not of a struct's fields), which the loops need to vectorise.
+#[allow(clippy::too_many_arguments)]
+#[inline(never)]
+fn update_lanes(
+    pop: &mut Groups<u32>,
+    reserve: &mut Groups<f32>,
+    efficiency: &mut Groups<f32>,
+    death_carry: &mut Groups<f32>,
+    capitals: &mut Lanes<f32>,
+    postponed: &mut Lanes<f32>,
+    pregnancy: &mut Lanes<[f32; 3]>,
+    birth_carry: &mut Lanes<f32>,
+    migration_carry: &mut Lanes<f32>,
+    n: usize,
+    intake: &Intakes,
+    repeated: &Repeated,
+    ctx: &CommuneCtx,
+    p: &Params,
+    k: &Knobs,
+    out: &mut CommuneMonth,
+) {
+    const ALL: usize = LANES * N_AGE;
+    let b = &k.body;
+    let n = n.min(LANES);
 
     // Reserves.
-    let efficiency = batch(&t.efficiency[rows.clone()], [1.0; N_AGE]);
     {
-        let (res, kcal, eff) = (
-            flat_mut(&mut reserve),
-            flat(&intake.kcal),
-            flat(&efficiency),
-        );
-        let pal = [ctx.pal; LANES];
-        let pal = flat(&pal);
+        let (res, kcal, eff) = (flat_mut(reserve), flat(&intake.kcal), flat(efficiency));
+        let pal = flat(&repeated.pal);
         for x in 0..ALL {
             res[x] = energy_balance(res[x], kcal[x], pal[x], eff[x], b);
         }
@@ -258,37 +406,31 @@ pub fn update_batch(
     // tables are exact at Res = 1 (h = 1, no famine hazard), where the values are selected
     // rather than looked up; fecundity is always the table's.
     let mut at = Looked::new(k);
-    at.look_up(k, intake, &reserve, n);
-    let mut efficiency = at.efficiency;
+    at.look_up(k, intake, reserve, n);
     {
-        let (eff, res) = (flat_mut(&mut efficiency), flat(&reserve));
+        let (eff, res, at) = (flat_mut(efficiency), flat(reserve), flat(&at.efficiency));
         for x in 0..ALL {
-            eff[x] = if res[x] == 1.0 { 1.0 } else { eff[x] };
+            eff[x] = if res[x] == 1.0 { 1.0 } else { at[x] };
         }
     }
-    unbatch(&efficiency, &mut t.efficiency[rows.clone()]);
-    let mut capitals = batch(&t.capital[rows.clone()], 0.0);
     for j in 0..LANES {
         capitals[j] = capital(capitals[j], reserve[j][MEN], reserve[j][WOMEN], ctx, p);
     }
-    unbatch(&capitals, &mut t.capital[rows.clone()]);
 
     if k.month.month() == 1 {
         for j in 0..n {
             age(&mut pop[j], &mut reserve[j]);
         }
         // Ageing mixes reserves: look them up again.
-        at.look_up(k, intake, &reserve, n);
+        at.look_up(k, intake, reserve, n);
     }
 
     // Deaths.
-    let mut carry = batch(&t.death_carry[rows.clone()], [0.0; N_AGE]);
     let mut dead = [0u32; ALL];
     {
-        let (people, res, carry) = (flat_mut(&mut pop), flat(&reserve), flat_mut(&mut carry));
+        let (people, res, carry) = (flat_mut(pop), flat(reserve), flat_mut(death_carry));
         let (famine, critical) = (flat(&at.famine), flat(&at.critical));
-        let (base, v) = ([ctx.death_base; LANES], [b.vulnerability; LANES]);
-        let (base, v) = (flat(&base), flat(&v));
+        let (base, v) = (flat(&repeated.death_base), flat(&repeated.vulnerability));
         for x in 0..ALL {
             let (d, left) = deaths(
                 people[x],
@@ -305,20 +447,16 @@ pub fn update_batch(
             dead[x] = d;
         }
     }
-    unbatch(&carry, &mut t.death_carry[rows.clone()]);
     out.deaths += dead.iter().map(|&d| u64::from(d)).sum::<u64>();
 
     // Births, nine months after conception.
-    let mut postponed = batch(&t.postponed[rows.clone()], 0.0);
-    let mut stages = batch(&t.pregnancy[rows.clone()], [0.0; 3]);
-    let mut birth_carry = batch(&t.birth_carry[rows.clone()], 0.0);
     let mut born = [0u32; LANES];
     for j in 0..LANES {
         born[j] = pregnancies(
             pop[j][WOMEN],
             at.fecundity[j],
             &mut postponed[j],
-            &mut stages[j],
+            &mut pregnancy[j],
             &mut birth_carry[j],
             ctx,
             p,
@@ -332,23 +470,18 @@ pub fn update_batch(
         pop[j][CHILD] += born[j];
     }
     out.births += born.iter().map(|&b| u64::from(b)).sum::<u64>();
-    unbatch(&postponed, &mut t.postponed[rows.clone()]);
-    unbatch(&stages, &mut t.pregnancy[rows.clone()]);
-    unbatch(&birth_carry, &mut t.birth_carry[rows.clone()]);
 
     // Recruitment to the cities (or return), working-age people only.
     let rate = ctx.urban_recruitment;
     if rate != 0.0 {
-        for (j, carry) in t.migration_carry[rows.clone()].iter_mut().enumerate() {
-            out.migrants += migrate(&mut pop[j], &mut reserve[j], carry, rate);
+        for j in 0..n {
+            out.migrants += migrate(&mut pop[j], &mut reserve[j], &mut migration_carry[j], rate);
         }
     }
 
-    unbatch(&pop, &mut t.pop[rows.clone()]);
-    unbatch(&reserve, &mut t.reserve[rows]);
     // The commune's sums, the reserve sum team by team in order.
     let mut people = 0u64;
-    for &x in flat(&pop) {
+    for &x in flat(pop) {
         people += u64::from(x);
     }
     out.pop_end += people;
@@ -361,28 +494,19 @@ pub fn update_batch(
     }
 }
 
+/// `LANES` rows as a batch.
+#[inline(always)]
+fn whole<R>(rows: &mut [R]) -> &mut [R; LANES] {
+    rows.try_into().expect("a whole batch")
+}
+
 /// The rows as a batch; lanes past the rows hold `fill`.
 #[inline(always)]
 fn batch<R: Copy>(rows: &[R], fill: R) -> [R; LANES] {
-    if let Ok(rows) = <&[R; LANES]>::try_from(rows) {
-        // A whole batch: a copy of fixed size, not a call to `memcpy`.
-        return *rows;
-    }
     let mut lanes = [fill; LANES];
     let n = rows.len().min(LANES);
     lanes[..n].copy_from_slice(&rows[..n]);
     lanes
-}
-
-/// The batch's first `rows.len()` lanes back into the rows.
-#[inline(always)]
-fn unbatch<R: Copy>(lanes: &[R; LANES], rows: &mut [R]) {
-    if let Ok(rows) = <&mut [R; LANES]>::try_from(&mut *rows) {
-        *rows = *lanes;
-        return;
-    }
-    let n = rows.len().min(LANES);
-    rows[..n].copy_from_slice(&lanes[..n]);
 }
 
 /// The reserve tables' values at every group's reserve of a batch.
@@ -407,49 +531,46 @@ impl Looked {
     }
 
     /// Looks up the first `n` teams' reserves, each in its table (canteen rationing spreads
-    /// intake more unequally).
+    /// intake more unequally). Within a team, groups at a full reserve are looked up with the
+    /// rest (they do not use the values but fecundity: the tables are exact there, and the
+    /// callers select h = 1 and the normal hazard), which is cheaper than a branch per group
+    /// that mispredicts; whole teams at full reserves, most teams in the good years, skip the
+    /// lookups.
     #[inline]
     fn look_up(&mut self, k: &Knobs, intake: &Intakes, reserve: &Groups<f32>, n: usize) {
+        // Where every reserve lies in the tables, in one loop that vectorises.
+        let mut row = [[0u32; N_AGE]; LANES];
+        let mut frac = [[0.0f32; N_AGE]; LANES];
+        {
+            let (res, row, frac) = (flat(reserve), flat_mut(&mut row), flat_mut(&mut frac));
+            for x in 0..LANES * N_AGE {
+                (row[x], frac[x]) = ReserveTable::locate(res[x]);
+            }
+        }
         for j in 0..n.min(LANES) {
             let table = if intake.rationed[j] {
                 &k.curves.reserve_canteen
             } else {
                 &k.curves.reserve_normal
             };
-            let at = look_up(table, &reserve[j]);
+            // The four columns side by side for each group (one vector operation), then apart.
+            let columns: [[f32; 4]; N_AGE] = if reserve[j].iter().all(|&r| r == 1.0) {
+                // Well fed: the values at a full reserve, kept.
+                [table.full_columns(); N_AGE]
+            } else {
+                std::array::from_fn(|a| table.columns_between(row[j][a], frac[j][a]))
+            };
             for a in 0..N_AGE {
-                self.efficiency[j][a] = at[a].efficiency;
-                self.famine[j][a] = at[a].famine;
-                self.critical[j][a] = at[a].critical;
+                [
+                    self.efficiency[j][a],
+                    self.famine[j][a],
+                    self.critical[j][a],
+                    _,
+                ] = columns[a];
             }
-            self.fecundity[j] = at[WOMEN].fecundity;
+            self.fecundity[j] = columns[WOMEN][3];
         }
     }
-}
-
-/// The tables at every group's reserve. Within a team, groups at a full reserve are looked up
-/// with the rest (they do not use the values but fecundity: the tables are exact there, and
-/// the callers select h = 1 and the normal hazard), which is cheaper than a branch per group
-/// that mispredicts; whole teams at full reserves, most teams in the good years, skip the
-/// lookups.
-#[inline]
-fn look_up(table: &ReserveTable, reserve: &[f32; N_AGE]) -> [AtReserve; N_AGE] {
-    if reserve.iter().all(|&r| r == 1.0) {
-        // Well fed: the values at a full reserve, kept.
-        [table.full(); N_AGE]
-    } else {
-        look_up_each(table, reserve)
-    }
-}
-
-// Not inlined: in the team loop's one big body it costs more in spilled registers than the call.
-#[inline(never)]
-fn look_up_each(table: &ReserveTable, reserve: &[f32; N_AGE]) -> [AtReserve; N_AGE] {
-    let mut at = [table.at(reserve[0]); N_AGE];
-    for a in 1..N_AGE {
-        at[a] = table.at(reserve[a]);
-    }
-    at
 }
 
 /// Reserve of a group of `n` people at `res` joined by `m` people at `incoming`.

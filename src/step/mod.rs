@@ -783,6 +783,7 @@ fn commune_pass_a(
     // read only what pass B leaves alone: a team can take its pass B right after its pass A.
     let team_b = then_b && harvest_season.is_none();
     let rows = t.rows();
+    let repeated = demography::Repeated::new(ctx, k);
     for first in (0..rows).step_by(demography::LANES) {
         let n = (rows - first).min(demography::LANES);
         for i in first..first + n {
@@ -797,7 +798,7 @@ fn commune_pass_a(
             }
         }
         if team_b {
-            pass_b_teams(t, first, n, ctx, p, k, &mut out);
+            pass_b_teams(t, first, n, &repeated, ctx, p, k, &mut out);
         }
     }
     if harvest_season.is_some() {
@@ -828,10 +829,12 @@ fn commune_pass_a(
 /// demography takes them as one batch. Teams are independent in pass B, and what they add to
 /// the commune's sums in another order is integers (the reserve sum is added in team order).
 #[inline]
+#[allow(clippy::too_many_arguments)]
 fn pass_b_teams(
     t: &mut TeamsMut<'_>,
     first: usize,
     n: usize,
+    repeated: &demography::Repeated,
     ctx: &CommuneCtx,
     p: &Params,
     k: &Knobs,
@@ -843,7 +846,7 @@ fn pass_b_teams(
         let intake = consume::eat(t, i, p, k, out);
         intakes.set(j, &intake);
     }
-    demography::update_batch(t, first, n, &intakes, ctx, p, k, out);
+    demography::update_batch(t, first, n, &intakes, repeated, ctx, p, k, out);
     for i in first..first + n {
         out.grain_end_kg += u64::from(t.grain_kg[i]) + u64::from(t.hidden_kg[i]);
     }
@@ -864,11 +867,13 @@ fn commune_pass_b(
         quota::down(t, brigade_offsets, brigade_reports, ctx.quota_kg, out);
     }
     let rows = t.rows();
+    let repeated = demography::Repeated::new(ctx, k);
     for first in (0..rows).step_by(demography::LANES) {
         pass_b_teams(
             t,
             first,
             (rows - first).min(demography::LANES),
+            &repeated,
             ctx,
             p,
             k,
