@@ -560,13 +560,13 @@ impl Looked {
             } else {
                 std::array::from_fn(|a| table.columns_between(row[j][a], frac[j][a]))
             };
-            for a in 0..N_AGE {
+            for (a, &column) in columns.iter().enumerate() {
                 [
                     self.efficiency[j][a],
                     self.famine[j][a],
                     self.critical[j][a],
                     _,
-                ] = columns[a];
+                ] = column;
             }
             self.fecundity[j] = columns[WOMEN][3];
         }
