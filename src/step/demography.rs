@@ -25,9 +25,9 @@ const AGEING_YEARS: [u32; N_AGE] = [5, 10, 45, 45, 0];
 /// straight loop over them (with the group's parameters repeated team after team), which the
 /// compiler turns into vector instructions: four values at a time with SSE2. Every value is
 /// computed by the same expression as for one team alone, so the results are the same bits
-/// whatever the batch. 32 teams (callgrind, `--scale 0.01`: 8 → 16 → 32 cut the stepping
-/// instructions 2,955 M → 2,899 M → 2,852 M; 4 gave 3,060 M): the copies in and out and the
-/// per-batch set-up are spread over more teams.
+/// whatever the batch. 32 teams rather than 8 or 16 spread the set-up of a batch (the
+/// repeated constants, the lookups' defaults) over more teams; at most 32 because arrays
+/// longer than that have no `Default`.
 pub const LANES: usize = 32;
 
 /// One value for each team of a batch.
@@ -68,7 +68,8 @@ impl Intakes {
     }
 }
 
-/// Nutrition, deaths, births and migration of team `i` this month.
+/// Nutrition, deaths, births and migration of team `i` this month: [`update_batch`] on a
+/// batch of one.
 #[inline]
 pub fn update(
     t: &mut TeamsMut<'_>,
@@ -132,8 +133,9 @@ fn deaths(
     v: f32,
     b: &Body,
 ) -> (u32, f32) {
-    // The tables are exact at Res = 1 (no famine hazard): the normal hazard is selected there
-    // (both are worked out, so that the batch's loop has no branch).
+    // The tables are exact at Res = 1 (no famine hazard): the normal hazard is selected there.
+    // Both are worked out and one is selected without a branch: with a branch (which the
+    // compiler makes of a plain `if`) the batch's loop is not vectorised.
     let hungry = (base * (1.0 + v * famine) + v * b.h_crit * critical).min(1.0);
     let hazard = std::hint::select_unpredictable(res == 1.0, base, hungry);
     // An empty group needs no skip: its expected deaths are its carry, which is below 1, so
@@ -245,6 +247,41 @@ struct Batch<'a> {
     migration_carry: &'a mut Lanes<f32>,
 }
 
+impl Batch<'_> {
+    /// [`update_lanes`] on this batch, whose first `n` teams are real.
+    #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
+    fn update(
+        self,
+        n: usize,
+        intake: &Intakes,
+        repeated: &Repeated,
+        ctx: &CommuneCtx,
+        p: &Params,
+        k: &Knobs,
+        out: &mut CommuneMonth,
+    ) {
+        update_lanes(
+            self.pop,
+            self.reserve,
+            self.efficiency,
+            self.death_carry,
+            self.capital,
+            self.postponed,
+            self.pregnancy,
+            self.birth_carry,
+            self.migration_carry,
+            n,
+            intake,
+            repeated,
+            ctx,
+            p,
+            k,
+            out,
+        );
+    }
+}
+
 /// The last, partial batch of a commune: copies of its teams' columns, padded with empty
 /// teams at full reserve (no deaths or births; nothing of them is copied back or summed).
 struct Padded {
@@ -293,25 +330,7 @@ pub fn update_batch(
             birth_carry: whole(&mut t.birth_carry[rows.clone()]),
             migration_carry: whole(&mut t.migration_carry[rows]),
         };
-        let b = batch;
-        update_lanes(
-            b.pop,
-            b.reserve,
-            b.efficiency,
-            b.death_carry,
-            b.capital,
-            b.postponed,
-            b.pregnancy,
-            b.birth_carry,
-            b.migration_carry,
-            n,
-            intake,
-            repeated,
-            ctx,
-            p,
-            k,
-            out,
-        );
+        batch.update(n, intake, repeated, ctx, p, k, out);
         return;
     }
     let mut padded = Padded {
@@ -336,25 +355,7 @@ pub fn update_batch(
         birth_carry: &mut padded.birth_carry,
         migration_carry: &mut padded.migration_carry,
     };
-    let b = batch;
-    update_lanes(
-        b.pop,
-        b.reserve,
-        b.efficiency,
-        b.death_carry,
-        b.capital,
-        b.postponed,
-        b.pregnancy,
-        b.birth_carry,
-        b.migration_carry,
-        n,
-        intake,
-        repeated,
-        ctx,
-        p,
-        k,
-        out,
-    );
+    batch.update(n, intake, repeated, ctx, p, k, out);
     t.pop[rows.clone()].copy_from_slice(&padded.pop[..n]);
     t.reserve[rows.clone()].copy_from_slice(&padded.reserve[..n]);
     t.efficiency[rows.clone()].copy_from_slice(&padded.efficiency[..n]);
