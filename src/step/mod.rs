@@ -785,8 +785,9 @@ fn commune_pass_a(
     let rows = t.rows();
     let repeated = demography::Repeated::new(ctx, k);
     for first in (0..rows).step_by(demography::LANES) {
-        let n = (rows - first).min(demography::LANES);
-        for i in first..first + n {
+        let mut t = t.slice(first..rows.min(first + demography::LANES));
+        let t = &mut t;
+        for i in 0..t.rows() {
             out.grain_start_kg += u64::from(t.grain_kg[i]) + u64::from(t.hidden_kg[i]);
             out.pop_start += t.pop[i].iter().map(|&n| u64::from(n)).sum::<u64>();
             procure::receive_resale(t, i, resale_fill, &mut out);
@@ -798,7 +799,7 @@ fn commune_pass_a(
             }
         }
         if team_b {
-            pass_b_teams(t, first, n, &repeated, ctx, p, k, &mut out);
+            pass_b_teams(t, &repeated, ctx, p, k, &mut out);
         }
     }
     if harvest_season.is_some() {
@@ -825,29 +826,28 @@ fn commune_pass_a(
     out
 }
 
-/// Pass B for the `n` teams from `first` (after the commune's quotas have come down): the
-/// demography takes them as one batch. Teams are independent in pass B, and what they add to
-/// the commune's sums in another order is integers (the reserve sum is added in team order).
+/// Pass B for the teams of `t`, at most [`demography::LANES`] (after the commune's quotas have
+/// come down): the demography takes them as one batch. Teams are independent in pass B, and
+/// what they add to the commune's sums in another order is integers (the reserve sum is added
+/// in team order).
 #[inline]
-#[allow(clippy::too_many_arguments)]
 fn pass_b_teams(
     t: &mut TeamsMut<'_>,
-    first: usize,
-    n: usize,
     repeated: &demography::Repeated,
     ctx: &CommuneCtx,
     p: &Params,
     k: &Knobs,
     out: &mut CommuneMonth,
 ) {
+    let n = t.rows().min(demography::LANES);
     let mut intakes = demography::Intakes::default();
-    for (j, i) in (first..first + n).enumerate() {
+    for i in 0..n {
         procure::extract(t, i, p, k, out);
         let intake = consume::eat(t, i, p, k, out);
-        intakes.set(j, &intake);
+        intakes.set(i, &intake);
     }
-    demography::update_batch(t, first, n, &intakes, repeated, ctx, p, k, out);
-    for i in first..first + n {
+    demography::update_batch(t, 0, n, &intakes, repeated, ctx, p, k, out);
+    for i in 0..n {
         out.grain_end_kg += u64::from(t.grain_kg[i]) + u64::from(t.hidden_kg[i]);
     }
 }
@@ -869,16 +869,8 @@ fn commune_pass_b(
     let rows = t.rows();
     let repeated = demography::Repeated::new(ctx, k);
     for first in (0..rows).step_by(demography::LANES) {
-        pass_b_teams(
-            t,
-            first,
-            (rows - first).min(demography::LANES),
-            &repeated,
-            ctx,
-            p,
-            k,
-            out,
-        );
+        let mut t = t.slice(first..rows.min(first + demography::LANES));
+        pass_b_teams(&mut t, &repeated, ctx, p, k, out);
     }
 }
 
