@@ -11,6 +11,18 @@ pub fn limit(x: f32, lo: f32, hi: f32) -> f32 {
     x.max(lo).min(hi)
 }
 
+/// `x as i32` for `0 ≤ x < 2^23`, in operations that SSE2 has for four lanes at once (the
+/// saturating `as` has none, and a loop with it is not vectorised). Adding 2^23 leaves `x`
+/// rounded to the nearest integer in the low bits of the mantissa; one less if that rounded
+/// up. Exact in that range, which the callers guarantee (people and births of one team).
+#[inline(always)]
+pub fn trunc_small(x: f32) -> i32 {
+    const SHIFT: f32 = 8_388_608.0;
+    let r = x + SHIFT;
+    let rounded = r.to_bits() as i32 - SHIFT.to_bits() as i32;
+    if r - SHIFT > x { rounded - 1 } else { rounded }
+}
+
 /// Number of intervals of a table.
 const N: usize = 1024;
 
@@ -146,14 +158,45 @@ impl ReserveTable {
     #[inline]
     pub fn at(&self, res: f32) -> AtReserve {
         let (j, frac) = locate(res, N as f32);
-        let (a, b) = (self.values[j], self.values[j + 1]);
-        let v: [f32; 4] = std::array::from_fn(|c| a[c] + (b[c] - a[c]) * frac);
+        self.between(j as u32, frac)
+    }
+
+    /// Where reserve `res` lies in the tables: `at(res)` is `between(locate(res))`. In
+    /// operations that vectorise, for the reserves of many groups at once.
+    #[inline(always)]
+    pub fn locate(res: f32) -> (u32, f32) {
+        let pos = limit(res * N as f32, 0.0, N as f32);
+        // `pos` is within `[0, N]`: `trunc_small` is `pos as i32` there.
+        let j = trunc_small(pos).min(N as i32 - 1);
+        (j as u32, pos - j as f32)
+    }
+
+    /// The values a fraction `frac` into interval `j`.
+    #[inline(always)]
+    pub fn between(&self, j: u32, frac: f32) -> AtReserve {
+        let [efficiency, famine, critical, fecundity] = self.columns_between(j, frac);
         AtReserve {
-            efficiency: v[0],
-            famine: v[1],
-            critical: v[2],
-            fecundity: v[3],
+            efficiency,
+            famine,
+            critical,
+            fecundity,
         }
+    }
+
+    /// [`between`](Self::between) as the four columns side by side (efficiency, famine,
+    /// critical, fecundity): one vector operation for all four.
+    #[inline(always)]
+    pub fn columns_between(&self, j: u32, frac: f32) -> [f32; 4] {
+        let j = (j as usize).min(N - 1);
+        let (a, b) = (self.values[j], self.values[j + 1]);
+        std::array::from_fn(|c| a[c] + (b[c] - a[c]) * frac)
+    }
+
+    /// [`full`](Self::full) as the four columns side by side.
+    #[inline]
+    pub fn full_columns(&self) -> [f32; 4] {
+        let f = self.full;
+        [f.efficiency, f.famine, f.critical, f.fecundity]
     }
 }
 
@@ -287,6 +330,48 @@ mod tests {
         assert!((c.labour.at(2.0) - 2f32.powf(0.3)).abs() < 1e-4);
         assert!((c.capital.at(0.5) - 0.5f32.powf(0.25)).abs() < 1e-4);
         assert!((c.harvest_loss.at(0.3) - 0.4 * 0.3f32.powf(1.5)).abs() < 1e-4);
+    }
+
+    #[test]
+    fn trunc_small_is_the_saturating_cast_below_two_to_the_23() {
+        let mut x = 0.0f32;
+        while x < 8_388_608.0 {
+            for y in [
+                x,
+                x.next_down().max(0.0),
+                x.next_up(),
+                x + 0.5,
+                x + 0.25,
+                x + 0.75,
+            ] {
+                if y < 8_388_608.0 {
+                    assert_eq!(trunc_small(y), y as i32, "{y}");
+                }
+            }
+            x = if x < 64.0 {
+                x + 1.0
+            } else {
+                (x * 1.37).floor()
+            };
+        }
+        for k in 0..100_000 {
+            let y = k as f32 / 997.0;
+            assert_eq!(trunc_small(y), y as i32, "{y}");
+        }
+        assert_eq!(trunc_small(-0.0), 0);
+        assert_eq!(trunc_small(8_388_607.5), 8_388_607);
+    }
+
+    #[test]
+    fn located_reserves_give_the_bits_of_at() {
+        let c = Curves::new(&crate::scenario::Params::defaults());
+        for k in -10..=5000 {
+            let r = k as f32 / 4999.0;
+            for t in [&c.reserve_normal, &c.reserve_canteen] {
+                let (j, frac) = ReserveTable::locate(r);
+                assert_eq!(t.between(j, frac), t.at(r), "{r}");
+            }
+        }
     }
 
     #[test]

@@ -782,18 +782,24 @@ fn commune_pass_a(
     // Without a harvest, nothing in pass A is shared between teams until the reports, which
     // read only what pass B leaves alone: a team can take its pass B right after its pass A.
     let team_b = then_b && harvest_season.is_none();
-    for i in 0..t.rows() {
-        out.grain_start_kg += u64::from(t.grain_kg[i]) + u64::from(t.hidden_kg[i]);
-        out.pop_start += t.pop[i].iter().map(|&n| u64::from(n)).sum::<u64>();
-        procure::receive_resale(t, i, resale_fill, &mut out);
-        let farm = labour::allocate(t, i, ctx, p, k, &mut out);
-        if let Some(s) = harvest_season {
-            harvest::harvest_team(t, i, s, farm, ctx, p, k, &mut out);
-        } else if let Some(s) = estimate_season {
-            harvest::estimate_team(t, i, s, ctx, p, k);
+    let rows = t.rows();
+    let repeated = demography::Repeated::new(ctx, k);
+    for first in (0..rows).step_by(demography::LANES) {
+        let mut t = t.slice(first..rows.min(first + demography::LANES));
+        let t = &mut t;
+        for i in 0..t.rows() {
+            out.grain_start_kg += u64::from(t.grain_kg[i]) + u64::from(t.hidden_kg[i]);
+            out.pop_start += t.pop[i].iter().map(|&n| u64::from(n)).sum::<u64>();
+            procure::receive_resale(t, i, resale_fill, &mut out);
+            let farm = labour::allocate(t, i, ctx, p, k, &mut out);
+            if let Some(s) = harvest_season {
+                harvest::harvest_team(t, i, s, farm, ctx, p, k, &mut out);
+            } else if let Some(s) = estimate_season {
+                harvest::estimate_team(t, i, s, ctx, p, k);
+            }
         }
         if team_b {
-            pass_b_team(t, i, ctx, p, k, &mut out);
+            pass_b_teams(t, &repeated, ctx, p, k, &mut out);
         }
     }
     if harvest_season.is_some() {
@@ -820,20 +826,30 @@ fn commune_pass_a(
     out
 }
 
-/// Pass B for one team (after the commune's quotas have come down).
+/// Pass B for the teams of `t`, at most [`demography::LANES`] (after the commune's quotas have
+/// come down): the demography takes them as one batch. Teams are independent in pass B, and
+/// what they add to the commune's sums in another order is integers (the reserve sum is added
+/// in team order).
 #[inline]
-fn pass_b_team(
+fn pass_b_teams(
     t: &mut TeamsMut<'_>,
-    i: usize,
+    repeated: &demography::Repeated,
     ctx: &CommuneCtx,
     p: &Params,
     k: &Knobs,
     out: &mut CommuneMonth,
 ) {
-    procure::extract(t, i, p, k, out);
-    let intake = consume::eat(t, i, p, k, out);
-    demography::update(t, i, &intake, ctx, p, k, out);
-    out.grain_end_kg += u64::from(t.grain_kg[i]) + u64::from(t.hidden_kg[i]);
+    let n = t.rows().min(demography::LANES);
+    let mut intakes = demography::Intakes::default();
+    for i in 0..n {
+        procure::extract(t, i, p, k, out);
+        let intake = consume::eat(t, i, p, k, out);
+        intakes.set(i, &intake);
+    }
+    demography::update_batch(t, 0, n, &intakes, repeated, ctx, p, k, out);
+    for i in 0..n {
+        out.grain_end_kg += u64::from(t.grain_kg[i]) + u64::from(t.hidden_kg[i]);
+    }
 }
 
 /// Pass B for one commune.
@@ -850,8 +866,11 @@ fn commune_pass_b(
     if calendar::quota(moy).is_some() {
         quota::down(t, brigade_offsets, brigade_reports, ctx.quota_kg, out);
     }
-    for i in 0..t.rows() {
-        pass_b_team(t, i, ctx, p, k, out);
+    let rows = t.rows();
+    let repeated = demography::Repeated::new(ctx, k);
+    for first in (0..rows).step_by(demography::LANES) {
+        let mut t = t.slice(first..rows.min(first + demography::LANES));
+        pass_b_teams(&mut t, &repeated, ctx, p, k, out);
     }
 }
 

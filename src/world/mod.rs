@@ -58,6 +58,13 @@ macro_rules! columns {
                 debug_assert!([$(self.$name.len()),*].iter().all(|&l| l == n), "columns of unequal length");
                 n
             }
+
+            /// The rows `range` of this view, as a view of their own (whose loops over
+            /// `0..rows()` have no bounds checks either).
+            #[inline]
+            pub fn slice(&mut self, range: std::ops::Range<usize>) -> $Mut<'_> {
+                $Mut { $($name: &mut self.$name[range.clone()],)* }
+            }
         }
 
         impl $Cols {
