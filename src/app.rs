@@ -313,13 +313,13 @@ fn calibrate(args: &CalibrateArgs) -> anyhow::Result<()> {
     let fitted = cal::calibrate(&s, &opts, |n, best, _| {
         if !quiet && (n % 25 == 0 || n == 1) {
             eprintln!(
-                "  {n:4} runs, best objective {best:.5}, {:.0} s",
+                "  {n:4} evaluations, best objective {best:.5}, {:.0} s",
                 started.elapsed().as_secs_f64()
             );
         }
     });
     let mut text = format!(
-        "# Fitted by `{command}`\n# objective {:.6} after {} runs; targets and weights: collect/fit.rs\n",
+        "# Fitted by `{command}`\n# objective {:.6} after {} evaluations; targets and weights: collect/fit.rs\n",
         fitted.objective, fitted.evaluations
     );
     for ((key, value), free) in fitted.values.iter().zip(FREE) {
@@ -342,7 +342,7 @@ fn calibrate(args: &CalibrateArgs) -> anyhow::Result<()> {
     }
     if !quiet {
         println!(
-            "objective {:.5} after {} runs ({:.0} s)",
+            "objective {:.5} after {} evaluations ({:.0} s)",
             fitted.objective,
             fitted.evaluations,
             started.elapsed().as_secs_f64()

@@ -139,7 +139,7 @@ pub const FREE: &[Free] = &[
 pub struct Options {
     /// Share of the communes simulated in each evaluation.
     pub scale: f64,
-    /// Most model runs to spend.
+    /// Most evaluations to spend (each is four runs: the scenario and its counterfactuals).
     pub evaluations: usize,
     pub targets: Series,
 }

@@ -211,7 +211,7 @@ enum Sub {
         /// Share of the communes simulated in each evaluation
         #[arg(long, default_value_t = 0.01)]
         scale: f64,
-        /// Most model runs to spend
+        /// Most evaluations to spend (each runs the scenario and its three counterfactuals)
         #[arg(long, default_value_t = 800)]
         evaluations: usize,
         /// Folder for fitted.toml and fit.csv [default: output/calibration-<name>]
