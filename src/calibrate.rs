@@ -219,7 +219,10 @@ pub fn evaluate(s: &Scenario, scale: f64, targets: &Series) -> (f64, Vec<FitRow>
         let remaining = excess.unwrap_or(0.0) / base.max(1e-9);
         rows.push(fit::row(
             &format!("excess_deaths_remaining_{}", c.name),
-            "share of the scenario's excess deaths 1958–62",
+            &format!(
+                "share of the scenario's excess deaths 1958–62 ({})",
+                c.source
+            ),
             1962,
             remaining,
             target,
