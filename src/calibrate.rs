@@ -184,15 +184,13 @@ pub const COUNTERFACTUALS: &[Counterfactual] = &[
     Counterfactual {
         name: "flexible_procurement",
         set: &["procurement.flexibility=1"],
-        remaining: |s| {
-            Some(1.0 - s.total("excess_deaths_share_procurement_surge_kasahara_li")? / 100.0)
-        },
+        remaining: |s| Some(1.0 - s.total("param_procurement_surge_share_kasahara_li")? / 100.0),
         source: "Kasahara & Li: the surge in the procurement rate caused 59% of the excess deaths",
     },
     Counterfactual {
         name: "no_exports",
         set: &["trade.exports_mt=0"],
-        remaining: |s| Some(1.0 - s.total("excess_deaths_share_exports_kasahara_li")? / 100.0),
+        remaining: |s| Some(1.0 - s.total("param_exports_share_kasahara_li")? / 100.0),
         source: "Kasahara & Li: grain exports caused 12% of the excess deaths",
     },
 ];

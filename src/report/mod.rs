@@ -473,6 +473,7 @@ fn excess_range() -> Option<(f64, f64)> {
         .records()
         .flatten()
         .filter(|r| r.get(0).is_some_and(|s| s.starts_with("excess_deaths_")))
+        .filter(|r| r.get(3).is_some_and(|u| u.starts_with("million")))
         .filter_map(|r| r.get(2)?.parse().ok())
         .collect();
     let lo = values.iter().copied().fold(f64::INFINITY, f64::min);
