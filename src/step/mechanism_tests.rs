@@ -157,10 +157,11 @@ fn private_plots_add_their_food_to_the_supplement() {
     let mut p = Params::defaults();
     p.nutrition.supplement_kcal = Schedule::constant(150.0);
     p.nutrition.plot_kcal = 3750.0;
-    assert_eq!(knobs(&p, 1961, 6).supplement_kcal, 150.0);
+    let june_1961 = knobs(&p, 1961, 6).month;
+    assert_eq!(consume::supplement_kcal(&p, june_1961), 150.0);
     p.incentives.private_plots = Schedule::constant(0.06);
-    let k = knobs(&p, 1961, 6);
-    assert!((k.supplement_kcal - (150.0 + 0.06 * 3750.0)).abs() < 1e-9);
+    let supplement = consume::supplement_kcal(&p, june_1961);
+    assert!((supplement - (150.0 + 0.06 * 3750.0)).abs() < 1e-9);
     // And what a household eats rises by as much.
     let eaten = |p: &Params| {
         let k = knobs(p, 1961, 6);
@@ -780,7 +781,8 @@ fn a_rationed_canteen_short_of_grain_serves_only_what_it_holds_less_waste() {
     let intake = with_view(&mut t, |v| consume::eat(v, 0, &p, &k, &mut out));
     assert_eq!(t.grain_kg[0], 0, "the canteen empties its store");
     let ae = procure::adult_equivalents(&t.pop[0]);
-    let served = f64::from(intake.kcal[MEN] - k.supplement_kcal as f32) / p.nutrition.kcal_per_kg
+    let supplement = consume::supplement_kcal(&p, k.month) as f32;
+    let served = f64::from(intake.kcal[MEN] - supplement) / p.nutrition.kcal_per_kg
         * ae
         * f64::from(k.month.days());
     assert_eq!((out.eaten_kg, out.waste_kg), (190, 10));
@@ -796,10 +798,9 @@ fn a_rationed_canteen_short_of_grain_serves_only_what_it_holds_less_waste() {
 // §4.9–4.10 Within-team inequality and cadre uplift.
 
 /// Grain energy (without the supplement) of each age group, kcal per adult equivalent per day.
-fn grain_kcal(intake: &Intake, k: &Knobs) -> [f64; N_AGE] {
-    intake
-        .kcal
-        .map(|x| f64::from(x) - f64::from(k.supplement_kcal as f32))
+fn grain_kcal(intake: &Intake, p: &Params, k: &Knobs) -> [f64; N_AGE] {
+    let supplement = consume::supplement_kcal(p, k.month) as f32;
+    intake.kcal.map(|x| f64::from(x) - f64::from(supplement))
 }
 
 #[test]
@@ -815,7 +816,7 @@ fn in_canteens_cadres_eat_more_and_everyone_else_slightly_less_from_the_same_tot
         let mut out = CommuneMonth::default();
         let intake = with_view(&mut t, |v| consume::eat(v, 0, &p, &k, &mut out));
         assert_eq!(t.mess[0], MessMode::Free);
-        (grain_kcal(&intake, &k), out.eaten_kg)
+        (grain_kcal(&intake, &p, &k), out.eaten_kg)
     };
     let (equal, eaten_equal) = serve(0.0);
     let (uneven, eaten_uneven) = serve(0.3);
@@ -846,7 +847,7 @@ fn in_a_rationed_canteen_non_workers_get_xi_of_a_workers_ration_from_the_same_to
         t.canteen_months[0] = 5;
         let mut out = CommuneMonth::default();
         let intake = with_view(&mut t, |v| consume::eat(v, 0, &p, &k, &mut out));
-        (grain_kcal(&intake, &k), out.eaten_kg, t.pop[0])
+        (grain_kcal(&intake, &p, &k), out.eaten_kg, t.pop[0])
     };
     let (flat, eaten_flat, pop) = serve(1.0);
     let (worked, eaten_worked, _) = serve(0.8);

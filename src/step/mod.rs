@@ -57,7 +57,6 @@ pub struct Knobs {
     pub seizure: f64,
     pub resale: f64,
     pub canteen_coverage: f64,
-    pub supplement_kcal: f64,
     pub urban_cdr: f64,
     pub urban_cbr: f64,
     pub urban_ration_kg: f64,
@@ -129,7 +128,6 @@ impl Knobs {
             } else {
                 0.0
             },
-            supplement_kcal: consume::supplement_kcal(p, month),
             urban_cdr: p.demography.urban_cdr.at(month),
             urban_cbr: p.demography.urban_cbr.at(month),
             urban_ration_kg: p.centre.urban_ration_kg.at(month),

@@ -49,13 +49,10 @@ impl Outcome {
         r.grain_believed_mt / r.grain_output_mt
     }
 
-    /// Excess deaths 1958–1962, millions.
+    /// Excess deaths 1958–1962, millions (as the fit table counts them).
     fn excess_deaths_m(&self) -> f64 {
-        (1958..=1962)
-            .map(|y| self.year(y).excess_deaths)
-            .sum::<f64>()
-            * self.k
-            / 1e6
+        commune_sim::collect::fit::excess_deaths_m(&self.rows, 1.0 / self.k)
+            .expect("the run covers 1958–62")
     }
 }
 
