@@ -505,6 +505,11 @@ define_params! {
         plan_growth: Schedule = 0.0, [-0.5, 2.0], "share", "§4.5 [J]";
         /// f0: protected retention, raw grain per person per year.
         retention_floor_kg: Number = 180.0, [0.0, 400.0], "kg/person/yr", "§4.6 [R] 1955 three fixes";
+        /// Least months of the retention standard the floor protects: the floor covers the rest of
+        /// the grain year to October, but never fewer months than this. A summer delivery leaves a
+        /// team half a year's standard: the four months to the autumn harvest and two more, since
+        /// the autumn crop is procured in its turn (MODEL's floor is a whole year).
+        floor_months: Number = 6.0, [0.0, 12.0], "months", "§4.6 [J]; MODEL Floor = f_t·N (12)";
         /// ω_π: how much political pressure lowers the retention floor.
         floor_pressure: Number = 0.5, [0.0, 1.0], "share", "§4.6 [J]";
         /// ζ: share of concealed grain found and seized in procurement months.

@@ -121,6 +121,27 @@ fn close(a: f64, b: f64, rel: f64) -> bool {
 // §4.3 Incentives and effort.
 
 #[test]
+fn a_run_starting_in_january_owes_the_last_of_the_autumn_quota_and_holds_the_grain_for_it() {
+    let p = Params::defaults();
+    let w = small_world(&p);
+    let k = Knobs::at(&p, Month::new(1957, 1), w.centre.people_share);
+    let honest = (1.0 - p.production.loss_base)
+        * (1.0 - (p.reporting.concealment_min + p.reporting.concealment_max) / 2.0);
+    let t = &w.teams;
+    let (mut owed, mut normal) = (0u64, 0.0f64);
+    for i in 0..w.n_teams() {
+        let q = u64::from(t.quota_kg[i]);
+        owed += q;
+        normal += f64::from(t.base_output_kg[i]);
+        let floor = procure::floor_kg(&k, t.pop[i].iter().sum());
+        assert!(u64::from(t.grain_kg[i]) >= floor + q, "team {i}");
+    }
+    // τ × autumn share × 0.15 still due in January, of a normal honest report.
+    let expected = 0.25 * (1.0 - p.production.summer_share) * 0.15 * honest * normal;
+    assert!(close(owed as f64, expected, 1e-3), "{owed} vs {expected}");
+}
+
+#[test]
 fn removing_exit_rights_lowers_effort_by_chi_exit() {
     let mut p = Params::defaults();
     p.incentives.chi_exit = 0.12;

@@ -65,6 +65,9 @@ pub struct Knobs {
     pub imports_kg_per_year: f64,
     /// f_t: retention floor this month, kg per person per year (§4.6).
     pub retention_floor_kg: f64,
+    /// Days of the retention standard the floor protects this month: to October, and at least
+    /// `procurement.floor_months` (§4.6).
+    pub floor_days: f64,
     /// Effort multiplier e (§4.3), the same for every team.
     pub effort: f64,
     /// Per-person constants of the energy balance and hazard, in the precision the team loops
@@ -139,6 +142,10 @@ impl Knobs {
             effort: effort.max(0.0),
             body: Body::new(p, month),
             days_to_october: f64::from(calendar::months_to_october(month.month())) * 365.25 / 12.0,
+            floor_days: f64::from(calendar::months_to_october(month.month()))
+                .max(p.procurement.floor_months)
+                * 365.25
+                / 12.0,
             summer_expectation: if (6..=9).contains(&month.month()) {
                 0.0
             } else {
@@ -262,6 +269,31 @@ pub mod calendar {
         }
     }
 
+    /// Share of a season's quota still to deliver at the start of month `m`, when each earlier
+    /// procurement month of the season took its due share (0 outside the procurement months):
+    /// what a run that starts in `m` finds outstanding of the season under way.
+    pub fn still_due(m: u32) -> f64 {
+        if procurement_due(m) == 0.0 {
+            return 0.0;
+        }
+        let mut left = 1.0;
+        let mut prev = m;
+        loop {
+            prev = if prev == 1 { 12 } else { prev - 1 };
+            let due = procurement_due(prev);
+            if due == 0.0 {
+                return left;
+            }
+            left *= 1.0 - due;
+        }
+    }
+
+    /// The season whose quota is delivered in procurement month `m` (summer June–August,
+    /// autumn October–January).
+    pub fn procured_season(m: u32) -> usize {
+        if (6..=8).contains(&m) { 0 } else { 1 }
+    }
+
     /// Months from `m` (inclusive) to the next October: the rest of the grain year, over which
     /// the retention floor is protected.
     pub fn months_to_october(m: u32) -> u32 {
@@ -285,6 +317,32 @@ pub mod calendar {
             // Every season's procurement ends with a month that takes all that remains.
             assert_eq!(procurement_due(8), 1.0);
             assert_eq!(procurement_due(1), 1.0);
+        }
+
+        #[test]
+        fn what_is_still_due_adds_up_to_the_whole_quota() {
+            // January owes the last of the autumn quota: 1 − (0.2, then 0.4375, then 2/3 of
+            // the rest) = 0.15.
+            assert!((still_due(1) - 0.15).abs() < 1e-12);
+            assert_eq!(still_due(10), 1.0);
+            assert_eq!(still_due(6), 1.0);
+            assert_eq!(still_due(7), 0.5);
+            // Outside the procurement months nothing is due.
+            for m in [2, 3, 4, 5, 9] {
+                assert_eq!(still_due(m), 0.0);
+            }
+            // Each season's months deliver, between them, the whole quota.
+            for months in [&[6, 7, 8][..], &[10, 11, 12, 1][..]] {
+                let s = procured_season(months[0]);
+                let total: f64 = months
+                    .iter()
+                    .map(|&m| {
+                        assert_eq!(procured_season(m), s);
+                        procurement_due(m) * still_due(m)
+                    })
+                    .sum();
+                assert!((total - 1.0).abs() < 1e-12, "{months:?}: {total}");
+            }
         }
     }
 }

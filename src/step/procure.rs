@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! Avail = G + ζ·H                       searches find a share of hidden grain
-//! Floor = f_t · N · (months to October) / 12,   f_t = f0 · (1 − ω_π · π)
+//! Floor = f_t · N · max(months to October, m_floor) / 12,   f_t = f0 · (1 − ω_π · π)
 //! P     = min(quota due, max(0, Avail − Floor))
 //! RS    = ρ · max(0, Need − (G + H)), asked after the month's meals (`consume`), paid next
 //!         month as far as the central stock allows
@@ -20,6 +20,12 @@ pub fn adult_equivalents(pop: &[u32; 5]) -> f64 {
         .zip(ADULT_EQUIVALENT)
         .map(|(&n, a)| f64::from(n) * f64::from(a))
         .sum()
+}
+
+/// The retention floor of a team of `people` this month (§4.6): f_t over the floor's horizon.
+#[inline]
+pub fn floor_kg(k: &Knobs, people: u32) -> u64 {
+    kg(k.retention_floor_kg * f64::from(people) * k.floor_days / 365.25)
 }
 
 /// Pays team `i` the share `fill` of the resale it asked for last month.
@@ -45,7 +51,7 @@ pub fn extract(t: &mut TeamsMut<'_>, i: usize, _p: &Params, k: &Knobs, out: &mut
     out.seized_kg += seized;
 
     let people: u32 = t.pop[i].iter().sum();
-    let floor = kg(k.retention_floor_kg * f64::from(people) * k.days_to_october / 365.25);
+    let floor = floor_kg(k, people);
     let ask = kg(f64::from(t.quota_kg[i]) * due).min(u64::from(t.quota_kg[i]));
     let give = ask.min(u64::from(t.grain_kg[i]).saturating_sub(floor));
     t.grain_kg[i] -= give as u32;

@@ -146,7 +146,7 @@ fn extraction_stops_at_the_retention_floor_and_drops_the_rest_of_the_quota() {
     let mut out = CommuneMonth::default();
     with_view(&mut t, |v| procure::extract(v, 0, &p, &k, &mut out));
     let people = f64::from(t.pop[0].iter().sum::<u32>());
-    let floor = k.retention_floor_kg * people * k.days_to_october / 365.25;
+    let floor = k.retention_floor_kg * people * k.floor_days / 365.25;
     assert_eq!(out.seized_kg, 200, "ζ = 0.2 of the hidden grain is found");
     assert!(
         (f64::from(t.grain_kg[0]) - floor).abs() <= 1.0,
@@ -155,6 +155,30 @@ fn extraction_stops_at_the_retention_floor_and_drops_the_rest_of_the_quota() {
     );
     assert_eq!(out.procured_kg + out.quota_shortfall_kg, 50_000);
     assert_eq!(t.quota_kg[0], 0);
+}
+
+#[test]
+fn the_floor_covers_the_months_to_october_and_at_least_floor_months() {
+    let mut p = Params::defaults();
+    p.procurement.floor_months = 6.0;
+    let months = |m: u32| knobs(&p, 1959, m).floor_days * 12.0 / 365.25;
+    // After the autumn harvest the floor reaches the next October.
+    assert!((months(10) - 12.0).abs() < 1e-9);
+    assert!((months(1) - 9.0).abs() < 1e-9);
+    // After the summer harvest October is four months away; the floor still covers six.
+    assert!((months(6) - 6.0).abs() < 1e-9);
+    p.procurement.floor_months = 0.0;
+    assert!((months(6) - 4.0).abs() < 1e-9);
+    // In June a team 500 kg above the floor delivers those 500 kg and no more.
+    let k = knobs(&p, 1959, 6);
+    let mut t = team(100, 0);
+    let floor = procure::floor_kg(&k, 100);
+    t.grain_kg[0] = floor as u32 + 500;
+    t.quota_kg[0] = 10_000;
+    let mut out = CommuneMonth::default();
+    with_view(&mut t, |v| procure::extract(v, 0, &p, &k, &mut out));
+    assert_eq!(out.procured_kg, 500);
+    assert_eq!(u64::from(t.grain_kg[0]), floor);
 }
 
 #[test]

@@ -5,6 +5,8 @@ use super::data::{self, ProvinceData};
 use super::*;
 use crate::rng::{self, RngExt, Stream};
 use crate::scenario::Scenario;
+use crate::step::harvest::kg;
+use crate::step::{calendar, procure};
 
 /// Age structure of the rural population at the start [R: 1953 census, rounded].
 pub const AGE_SHARES: [f64; N_AGE] = [0.155, 0.205, 0.285, 0.28, 0.075];
@@ -312,6 +314,15 @@ fn init_teams(
         .zip(&w.communes.province)
         .collect();
     let fertility = &w.provinces.fertility;
+    // The procurement season under way at the start (January: the last of the autumn quota):
+    // each team owes what a normal year leaves outstanding, its quota a normal report asks.
+    let knobs = crate::step::Knobs::at(p, start, people_share);
+    let season = calendar::procured_season(start.month());
+    let owed_share = p.procurement.rate.at(start)
+        * [p.production.summer_share, 1.0 - p.production.summer_share][season]
+        * calendar::still_due(start.month())
+        * (1.0 - p.production.loss_base)
+        * (1.0 - (p.reporting.concealment_min + p.reporting.concealment_max) / 2.0);
     par_map(communes, |((t, range), &pi)| {
         let fert = fertility[pi as usize];
         let raw = &raw[range[0] as usize..range[1] as usize];
@@ -324,14 +335,19 @@ fn init_teams(
             t.capital[i] = 1.0;
             let conception = pop[WOMEN] as f32 * fert;
             t.pregnancy[i] = [3.0 * conception; 3];
-            // Enough grain to eat normally until the summer harvest, with a tenth to spare [J];
-            // households hold half a year's hidden share of output [J].
+            // Enough grain to eat normally until the summer harvest, with a tenth to spare [J],
+            // and at least the retention floor a normal year's procurement leaves, plus the
+            // quota still owed; households hold half a year's hidden share of output [J].
             let eq: f64 = pop
                 .iter()
                 .zip(ADULT_EQUIVALENT)
                 .map(|(&n, a)| f64::from(n) * f64::from(a))
                 .sum();
-            t.grain_kg[i] = (eq * p.nutrition.ration_kg * days_left * 1.1).round() as u32;
+            let eat = (eq * p.nutrition.ration_kg * days_left * 1.1).round() as u64;
+            let floor = procure::floor_kg(&knobs, pop.iter().sum());
+            let owed = kg(owed_share * raw * level);
+            t.quota_kg[i] = owed as u32;
+            t.grain_kg[i] = (eat.max(floor) + owed) as u32;
             t.hidden_kg[i] = (0.5 * f64::from(t.concealment[i]) * raw * level) as u32;
         }
     });
