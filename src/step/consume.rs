@@ -72,7 +72,7 @@ pub fn supplement_kcal(p: &Params, month: crate::time::Month) -> f64 {
 }
 
 /// Updates team `i`'s mess-hall regime, feeds it, and returns what each group ate.
-#[inline]
+#[inline(always)]
 pub fn eat(
     t: &mut TeamsMut<'_>,
     i: usize,

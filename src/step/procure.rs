@@ -23,7 +23,7 @@ pub fn adult_equivalents(pop: &[u32; 5]) -> f64 {
 }
 
 /// Pays team `i` the share `fill` of the resale it asked for last month.
-#[inline]
+#[inline(always)]
 pub fn receive_resale(t: &mut TeamsMut<'_>, i: usize, fill: f64, out: &mut CommuneMonth) {
     let r = kg(f64::from(t.resale_request_kg[i]) * fill);
     add(&mut t.grain_kg[i], r);
@@ -32,7 +32,7 @@ pub fn receive_resale(t: &mut TeamsMut<'_>, i: usize, fill: f64, out: &mut Commu
 }
 
 /// Procurement from team `i` in procurement months: searches, then delivery down to the floor.
-#[inline]
+#[inline(always)]
 pub fn extract(t: &mut TeamsMut<'_>, i: usize, _p: &Params, k: &Knobs, out: &mut CommuneMonth) {
     let moy = k.month.month();
     let due = calendar::procurement_due(moy);
