@@ -1,11 +1,11 @@
 //! The instruction set the team loops run in, chosen once at run time.
 //!
 //! The release build is portable (baseline x86-64: SSE2). On x86-64 the per-commune work of the
-//! two passes is compiled a second time inside a function with AVX-512 enabled (and a third
-//! with AVX2), into which the team phases are inlined, and runs there when the processor has
-//! those instructions ([`Simd::run`]); the out-of-line batch kernels are written once and
-//! compiled for each level by the `kernel!` macro. Elsewhere (other processors, wasm32) there
-//! is only the baseline.
+//! two passes is compiled a second time inside a function with AVX2 enabled (x86-64-v3), into
+//! which the team phases are inlined, and runs there when the processor has those instructions
+//! ([`Simd::run`]); the out-of-line batch kernels are written once and compiled for each level
+//! by the `kernel!` macro. Elsewhere (other processors, wasm32) there is only the baseline.
+//! An AVX-512 level (x86-64-v4) was measured too, on an AMD Zen 4: no faster than AVX2.
 //!
 //! The results are the same bits at every level: IEEE addition, multiplication, division and
 //! conversions are exactly rounded whatever the vector width; Rust never fuses `a * b + c` into
@@ -14,14 +14,13 @@
 //! `exp`, `ln` and `powf` are the same library calls. `tests/integration/simd.rs` runs a
 //! scenario at every level this processor has and compares every output byte.
 //!
-//! `COMMUNE_SIM_SIMD=off` in the environment forces the baseline (`avx2` stops at AVX2); the
-//! library's callers can choose explicitly with [`crate::step::step_with`] and
-//! [`crate::app::simulate_with`].
+//! `COMMUNE_SIM_SIMD=off` in the environment forces the baseline; the library's callers can
+//! choose explicitly with [`crate::step::step_with`] and [`crate::app::simulate_with`].
 
 use std::sync::OnceLock;
 
-/// The environment variable that caps the level [`Simd::chosen`] picks: `off` (or `baseline`)
-/// for the portable code, `avx2`, or `avx512`/`auto` (the default: the best there is).
+/// The environment variable that can make [`Simd::chosen`] pick the portable code: `off` (or
+/// `baseline`); anything else, or nothing, picks the best there is.
 pub const ENV: &str = "COMMUNE_SIM_SIMD";
 
 /// An instruction-set level the team loops can run in. A value above the baseline exists only
@@ -38,9 +37,6 @@ pub(crate) enum Level {
     /// AVX2, FMA, BMI1/2, LZCNT, POPCNT (x86-64-v3).
     #[cfg(target_arch = "x86_64")]
     Avx2,
-    /// The AVX2 level with AVX-512 F, DQ, VL and BW (x86-64-v4).
-    #[cfg(target_arch = "x86_64")]
-    Avx512,
 }
 
 impl Simd {
@@ -63,13 +59,6 @@ impl Simd {
                 && std::is_x86_feature_detected!("popcnt");
             if avx2 {
                 levels.push(Simd(Level::Avx2));
-                if std::is_x86_feature_detected!("avx512f")
-                    && std::is_x86_feature_detected!("avx512dq")
-                    && std::is_x86_feature_detected!("avx512vl")
-                    && std::is_x86_feature_detected!("avx512bw")
-                {
-                    levels.push(Simd(Level::Avx512));
-                }
             }
         }
         levels
@@ -82,30 +71,22 @@ impl Simd {
             .expect("the baseline is always available")
     }
 
-    /// The level runs use unless told otherwise: the best this processor runs, capped by
-    /// [`ENV`] if set. Decided once per process.
+    /// The level runs use unless told otherwise: the best this processor runs, or the
+    /// baseline if [`ENV`] says `off`. Decided once per process.
     pub fn chosen() -> Simd {
         static CHOSEN: OnceLock<Simd> = OnceLock::new();
-        *CHOSEN.get_or_init(|| {
-            let best = Simd::best();
-            match std::env::var(ENV).unwrap_or_default().trim() {
-                "off" | "baseline" => Simd::baseline(),
-                // The levels are nested: a processor with AVX-512 has AVX2.
-                #[cfg(target_arch = "x86_64")]
-                "avx2" => best.min(Simd(Level::Avx2)),
-                _ => best,
-            }
+        *CHOSEN.get_or_init(|| match std::env::var(ENV).unwrap_or_default().trim() {
+            "off" | "baseline" => Simd::baseline(),
+            _ => Simd::best(),
         })
     }
 
-    /// The level's name: `baseline`, `avx2` or `avx512`.
+    /// The level's name: `baseline` or `avx2`.
     pub fn name(self) -> &'static str {
         match self.0 {
             Level::Baseline => "baseline",
             #[cfg(target_arch = "x86_64")]
             Level::Avx2 => "avx2",
-            #[cfg(target_arch = "x86_64")]
-            Level::Avx512 => "avx512",
         }
     }
 
@@ -130,8 +111,6 @@ impl Simd {
             // processor was found to have every feature the level enables.
             #[cfg(target_arch = "x86_64")]
             Level::Avx2 => unsafe { run_avx2(f) },
-            #[cfg(target_arch = "x86_64")]
-            Level::Avx512 => unsafe { run_avx512(f) },
         }
     }
 }
@@ -141,14 +120,6 @@ impl Simd {
 #[target_feature(enable = "avx2,fma,bmi1,bmi2,lzcnt,popcnt")]
 #[inline(never)]
 fn run_avx2<R>(f: impl FnOnce() -> R) -> R {
-    f()
-}
-
-/// `f()` with AVX-512 (x86-64-v4) enabled.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma,bmi1,bmi2,lzcnt,popcnt,avx512f,avx512dq,avx512vl,avx512bw")]
-#[inline(never)]
-fn run_avx512<R>(f: impl FnOnce() -> R) -> R {
     f()
 }
 
@@ -183,24 +154,12 @@ macro_rules! kernel {
                 body($($arg),*)
             }
 
-            #[cfg(target_arch = "x86_64")]
-            #[allow(clippy::too_many_arguments)]
-            #[target_feature(
-                enable = "avx2,fma,bmi1,bmi2,lzcnt,popcnt,avx512f,avx512dq,avx512vl,avx512bw"
-            )]
-            #[inline(never)]
-            fn avx512($($arg: $ty),*) {
-                body($($arg),*)
-            }
-
             use $crate::step::simd::Level;
             match simd.level() {
                 Level::Baseline => baseline($($arg),*),
                 // SAFETY: as in `Simd::run`: the processor has the level's features.
                 #[cfg(target_arch = "x86_64")]
                 Level::Avx2 => unsafe { avx2($($arg),*) },
-                #[cfg(target_arch = "x86_64")]
-                Level::Avx512 => unsafe { avx512($($arg),*) },
             }
         }
     };

@@ -1,6 +1,6 @@
 //! The team loops give the same bits in every instruction set this processor runs
-//! (`step::simd`): the portable baseline and, on x86-64, the copies compiled for AVX2 and
-//! AVX-512, chosen explicitly here (not through the environment variable).
+//! (`step::simd`): the portable baseline and, on x86-64, the copy compiled for AVX2, chosen
+//! explicitly here (not through the environment variable).
 
 use commune_sim::app;
 use commune_sim::export::{self, Timing};
