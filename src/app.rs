@@ -243,6 +243,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<PathBuf> {
     let total = started.elapsed().as_secs_f64();
     let timing = Timing {
         threads,
+        simd: step::simd::Simd::chosen().name(),
         build_seconds: sim.build_seconds,
         simulate_seconds: total - sim.build_seconds,
     };

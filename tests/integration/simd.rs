@@ -65,6 +65,7 @@ fn every_instruction_set_writes_the_same_run_folder() {
         let dir = tmp.path().join(simd.name());
         let timing = Timing {
             threads: 1,
+            simd: "any",
             build_seconds: 0.0,
             simulate_seconds: 0.0,
         };
