@@ -655,7 +655,8 @@ pub fn centre(
 }
 
 /// Runs `f(teams, i, context, out)` for every team `i` of every commune, in parallel by
-/// commune, and returns the communes' sums: for benchmarks that time one team phase alone.
+/// commune, in the instruction set `k.simd`, and returns the communes' sums: for benchmarks
+/// that time one team phase alone.
 pub fn for_each_team(
     world: &mut World,
     params: &Params,
@@ -673,9 +674,14 @@ pub fn for_each_team(
     par_map(teams, |_, c, mut t| {
         let ctx = facts.context(c, 0.0);
         let mut out = CommuneMonth::default();
-        for i in 0..t.rows() {
-            f(&mut t, i, &ctx, &mut out);
-        }
+        k.simd.run(
+            #[inline(always)]
+            || {
+                for i in 0..t.rows() {
+                    f(&mut t, i, &ctx, &mut out);
+                }
+            },
+        );
         out
     })
 }
