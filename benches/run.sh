@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Whole-program timing of `commune-sim run` (release build): wall time and peak memory from
 # /usr/bin/time -v, for each scale and thread count, median (and min, max) of N runs, with the
-# simulation's own split (world build, stepping) from the run folder's timing.toml. Each run
-# writes everything a run writes: CSV tables, charts (PNG and SVG) and report.html.
+# simulation's own split (world build, stepping) from the run folder's timing.toml, and the
+# instruction set the team loops ran in (simd: avx2 or baseline; COMMUNE_SIM_SIMD=off forces
+# the baseline). Each run writes everything a run writes: CSV tables, charts (PNG and SVG) and
+# report.html.
 #
 # Usage: benches/run.sh [-n RUNS] [-s "SCALES"] [-t "THREADS"] [SCENARIO]
 #   defaults: -n 5 -s "0.01 0.1 1.0" -t "1 2" scenarios/historical.toml
@@ -41,8 +43,8 @@ stats() { sort -g | awk '{v[NR]=$1} END {m = (NR % 2) ? v[(NR+1)/2] : (v[NR/2] +
 
 echo "commune-sim run $scenario --scale S --threads T --out DIR --quiet; $runs runs each"
 echo "$bin; $(nproc) cores; commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
-printf '%-6s %-3s %8s %8s %8s %8s %8s %8s %8s %11s  %s\n' scale thr wall_med wall_min wall_max \
-  build_s sim_s teams peak_MB team_mo/s load
+printf '%-6s %-3s %8s %8s %8s %8s %8s %8s %8s %11s %-8s  %s\n' scale thr wall_med wall_min \
+  wall_max build_s sim_s teams peak_MB team_mo/s simd load
 for scale in $scales; do
   for threads in $threads_list; do
     walls=() builds=() sims=() peaks=() loads=()
@@ -65,7 +67,9 @@ for scale in $scales; do
       "$out/run/communes_yearly.csv")
     months=$(awk -F, 'NR > 1' "$out/run/national_monthly.csv" | wc -l)
     rate=$(awk -v t="$teams" -v m="$months" -v s="$smed" 'BEGIN {printf "%.3g", t * m / s}')
-    printf '%-6s %-3s %8s %8s %8s %8s %8s %8.0f %8.0f %11s  %s\n' "$scale" "$threads" \
-      "$wmed" "$wmin" "$wmax" "$bmed" "$smed" "$teams" "$pmax" "$rate" "$(IFS=,; echo "${loads[*]}")"
+    simd=$(awk -F'"' '/^simd/ {print $2}' "$out/run/timing.toml")
+    printf '%-6s %-3s %8s %8s %8s %8s %8s %8.0f %8.0f %11s %-8s  %s\n' "$scale" "$threads" \
+      "$wmed" "$wmin" "$wmax" "$bmed" "$smed" "$teams" "$pmax" "$rate" "${simd:-?}" \
+      "$(IFS=,; echo "${loads[*]}")"
   done
 done

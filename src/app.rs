@@ -131,6 +131,16 @@ pub fn simulate_checked(
     scenario: &Scenario,
     audit: bool,
 ) -> Result<Simulated, crate::audit::AuditError> {
+    simulate_with(scenario, audit, step::simd::Simd::chosen())
+}
+
+/// [`simulate_checked`] with the team loops in the instruction set `simd`: the same results
+/// (to the bit) at another speed.
+pub fn simulate_with(
+    scenario: &Scenario,
+    audit: bool,
+    simd: step::simd::Simd,
+) -> Result<Simulated, crate::audit::AuditError> {
     // std's clock panics on wasm32-unknown-unknown (the browser build, web/wasm); the build
     // time only goes into timing.toml.
     #[cfg(not(target_arch = "wasm32"))]
@@ -144,7 +154,7 @@ pub fn simulate_checked(
     let mut month = scenario.start;
     while month <= scenario.end {
         let stock_before = world.centre.stock_kg;
-        let r = step::step(&mut world, &scenario.params, month, scenario.seed);
+        let r = step::step_with(&mut world, &scenario.params, month, scenario.seed, simd);
         if audit {
             crate::audit::check(&world, &r, stock_before)?;
         }
@@ -233,6 +243,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<PathBuf> {
     let total = started.elapsed().as_secs_f64();
     let timing = Timing {
         threads,
+        simd: step::simd::Simd::chosen().name(),
         build_seconds: sim.build_seconds,
         simulate_seconds: total - sim.build_seconds,
     };

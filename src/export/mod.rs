@@ -34,6 +34,8 @@ pub const RUN_FILES: [&str; 9] = [
 /// How the run went, recorded apart from the results.
 pub struct Timing {
     pub threads: usize,
+    /// The instruction set the team loops ran in (`baseline` or `avx2`, see `step::simd`).
+    pub simd: &'static str,
     pub build_seconds: f64,
     pub simulate_seconds: f64,
 }
@@ -164,8 +166,8 @@ fn write_files(
     )?;
     let timing = format!(
         "# How long the run took. The only file of a run folder that differs between identical runs.\n\
-         threads = {}\nbuild_seconds = {:.3}\nsimulate_seconds = {:.3}\n",
-        timing.threads, timing.build_seconds, timing.simulate_seconds
+         threads = {}\nsimd = \"{}\"\nbuild_seconds = {:.3}\nsimulate_seconds = {:.3}\n",
+        timing.threads, timing.simd, timing.build_seconds, timing.simulate_seconds
     );
     write_text(&dir.join("timing.toml"), &timing)?;
     for (name, text) in extra {

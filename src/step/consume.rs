@@ -11,7 +11,7 @@
 
 use super::{CommuneMonth, Knobs};
 use crate::scenario::Params;
-use crate::step::harvest::{add, kg, kg32};
+use crate::step::harvest::{add, kg32};
 use crate::step::procure::adult_equivalents;
 use crate::world::{ADULT_EQUIVALENT, MessMode, N_AGE, TeamsMut, WORKING};
 
@@ -72,7 +72,7 @@ pub fn supplement_kcal(p: &Params, month: crate::time::Month) -> f64 {
 }
 
 /// Updates team `i`'s mess-hall regime, feeds it, and returns what each group ate.
-#[inline]
+#[inline(always)]
 pub fn eat(
     t: &mut TeamsMut<'_>,
     i: usize,
@@ -206,8 +206,8 @@ pub fn eat(
     // Resale request for next month: a share ρ of the gap between need until October and what
     // the team holds and still expects from the summer harvest (§4.6).
     let held = f64::from(t.grain_kg[i]) + f64::from(t.hidden_kg[i]) + expected;
-    let ask = kg(k.resale * (ration * ae * horizon - held).max(0.0)).min(u64::from(u32::MAX));
-    t.resale_request_kg[i] = ask as u32;
-    out.resale_request_kg += ask;
+    let ask = kg32(k.resale * (ration * ae * horizon - held).max(0.0));
+    t.resale_request_kg[i] = ask;
+    out.resale_request_kg += u64::from(ask);
     Intake { kcal, rationed }
 }

@@ -13,6 +13,7 @@
 
 use super::consume::Intake;
 use super::curve::{ReserveTable, limit, trunc_small};
+use super::simd::kernel;
 use super::{Body, CommuneCtx, CommuneMonth, Knobs};
 use crate::scenario::Params;
 use crate::world::{CHILD, ELDERLY, MEN, N_AGE, TeamsMut, WOMEN, YOUTH};
@@ -262,6 +263,7 @@ impl Batch<'_> {
         out: &mut CommuneMonth,
     ) {
         update_lanes(
+            k.simd,
             self.pop,
             self.reserve,
             self.efficiency,
@@ -367,12 +369,11 @@ pub fn update_batch(
     t.migration_carry[rows].copy_from_slice(&padded.migration_carry[..n]);
 }
 
-/// [`update_batch`] on a batch whose first `n` teams are real.
+kernel! {
+/// [`update_batch`] on a batch whose first `n` teams are real, in the instruction set `simd`.
 ///
-/// Not inlined: its arguments' references are then known not to overlap (LLVM keeps that
+/// Out of line: its arguments' references are then known not to overlap (LLVM keeps that
 /// of a function's arguments, not of a struct's fields), which the loops need to vectorise.
-#[allow(clippy::too_many_arguments)]
-#[inline(never)]
 fn update_lanes(
     pop: &mut Groups<u32>,
     reserve: &mut Groups<f32>,
@@ -494,6 +495,7 @@ fn update_lanes(
         out.reserve_sum += reserve_sum;
     }
 }
+}
 
 /// `LANES` rows as a batch.
 #[inline(always)]
@@ -537,41 +539,48 @@ impl Looked {
     /// callers select h = 1 and the normal hazard), which is cheaper than a branch per group
     /// that mispredicts; whole teams at full reserves, most teams in the good years, skip the
     /// lookups.
-    #[inline]
+    #[inline(always)]
     fn look_up(&mut self, k: &Knobs, intake: &Intakes, reserve: &Groups<f32>, n: usize) {
-        // Where every reserve lies in the tables, in one loop that vectorises.
-        let mut row = [[0u32; N_AGE]; LANES];
-        let mut frac = [[0.0f32; N_AGE]; LANES];
-        {
-            let (res, row, frac) = (flat(reserve), flat_mut(&mut row), flat_mut(&mut frac));
-            for x in 0..LANES * N_AGE {
-                (row[x], frac[x]) = ReserveTable::locate(res[x]);
-            }
-        }
-        for j in 0..n.min(LANES) {
-            let table = if intake.rationed[j] {
-                &k.curves.reserve_canteen
-            } else {
-                &k.curves.reserve_normal
-            };
-            // The four columns side by side for each group (one vector operation), then apart.
-            let columns: [[f32; 4]; N_AGE] = if reserve[j].iter().all(|&r| r == 1.0) {
-                // Well fed: the values at a full reserve, kept.
-                [table.full_columns(); N_AGE]
-            } else {
-                std::array::from_fn(|a| table.columns_between(row[j][a], frac[j][a]))
-            };
-            for (a, &column) in columns.iter().enumerate() {
-                [
-                    self.efficiency[j][a],
-                    self.famine[j][a],
-                    self.critical[j][a],
-                    _,
-                ] = column;
-            }
-            self.fecundity[j] = columns[WOMEN][3];
+        look_up(k.simd, self, k, intake, reserve, n);
+    }
+}
+
+kernel! {
+/// [`Looked::look_up`], out of line in the instruction set `simd`.
+fn look_up(at: &mut Looked, k: &Knobs, intake: &Intakes, reserve: &Groups<f32>, n: usize) {
+    // Where every reserve lies in the tables, in one loop that vectorises.
+    let mut row = [[0u32; N_AGE]; LANES];
+    let mut frac = [[0.0f32; N_AGE]; LANES];
+    {
+        let (res, row, frac) = (flat(reserve), flat_mut(&mut row), flat_mut(&mut frac));
+        for x in 0..LANES * N_AGE {
+            (row[x], frac[x]) = ReserveTable::locate(res[x]);
         }
     }
+    for j in 0..n.min(LANES) {
+        let table = if intake.rationed[j] {
+            &k.curves.reserve_canteen
+        } else {
+            &k.curves.reserve_normal
+        };
+        // The four columns side by side for each group (one vector operation), then apart.
+        let columns: [[f32; 4]; N_AGE] = if reserve[j].iter().all(|&r| r == 1.0) {
+            // Well fed: the values at a full reserve, kept.
+            [table.full_columns(); N_AGE]
+        } else {
+            std::array::from_fn(|a| table.columns_between(row[j][a], frac[j][a]))
+        };
+        for (a, &column) in columns.iter().enumerate() {
+            [
+                at.efficiency[j][a],
+                at.famine[j][a],
+                at.critical[j][a],
+                _,
+            ] = column;
+        }
+        at.fecundity[j] = columns[WOMEN][3];
+    }
+}
 }
 
 /// Reserve of a group of `n` people at `res` joined by `m` people at `incoming`.

@@ -124,10 +124,16 @@ pub fn kg(x: f64) -> u64 {
     (x.max(0.0) + 0.5) as i64 as u64
 }
 
-/// [`kg`] for team-sized amounts, saturating at `u32::MAX`.
+/// [`kg`] for team-sized amounts, saturating at `u32::MAX`: `kg(x).min(u32::MAX)` for every
+/// `x`, NaN and infinities included.
 #[inline]
 pub fn kg32(x: f64) -> u32 {
-    kg(x).min(u64::from(u32::MAX)) as u32
+    // Limited before the conversion rather than after, so that the conversion is in range and
+    // needs none of the saturating `as`'s fix-ups (a compare and two selects, or branches):
+    // the truncation of a value above `u32::MAX` would be at least `u32::MAX` anyway.
+    let y = (x.max(0.0) + 0.5).min(f64::from(u32::MAX));
+    // SAFETY: `y` is within [0.5, u32::MAX], and not NaN (`max` makes NaN 0).
+    unsafe { y.to_int_unchecked::<i64>() as u32 }
 }
 
 /// Harvests season `s` for team `i`. `farm` is this month's farm labour relative to normal:
@@ -209,6 +215,40 @@ pub fn add(stock: &mut u32, x: u64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn kg32_is_kg_limited_to_u32() {
+        let mut xs = vec![
+            f64::NAN,
+            -f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            -0.0,
+            0.0,
+            0.49999999999999994,
+            0.5,
+            1.5,
+            2.5,
+            -1e300,
+            1e300,
+            f64::MAX,
+            f64::MIN_POSITIVE,
+            4_294_967_294.5,
+            4_294_967_295.0,
+            4_294_967_295.5,
+            4_294_967_296.0,
+            9.3e18,
+        ];
+        for k in 0..2000 {
+            xs.push(k as f64 * 0.25 - 10.0);
+            xs.push(1.37f64.powi(k % 80) * (k as f64).sin());
+        }
+        for x in xs {
+            for y in [x, x.next_up(), x.next_down()] {
+                assert_eq!(kg32(y), kg(y).min(u64::from(u32::MAX)) as u32, "{y}");
+            }
+        }
+    }
 
     #[test]
     fn weather_is_one_in_1957_and_lower_in_the_disaster_years() {

@@ -49,7 +49,7 @@ pub fn drafts(zeal: f64, p: &Params, k: &Knobs) -> [f64; 3] {
 
 /// Allocates team `i`'s labour this month. Returns the farm hands present relative to normal
 /// (which set harvest losses), after accumulating the effective farm labour of the season.
-#[inline]
+#[inline(always)]
 pub fn allocate(
     t: &mut TeamsMut<'_>,
     i: usize,

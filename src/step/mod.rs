@@ -24,6 +24,7 @@ pub mod labour;
 pub mod procure;
 pub mod quota;
 pub mod report;
+pub mod simd;
 #[cfg(test)]
 mod tests;
 
@@ -31,6 +32,7 @@ use crate::scenario::Params;
 use crate::time::Month;
 use crate::world::build::MORTALITY_PROFILE;
 use crate::world::{BrigadesMut, CHILD, ELDERLY, N_AGE, TeamsMut, WORKING, World};
+use simd::kernel;
 
 /// This month's values of every schedule the phases read (phase 1, "policy events").
 #[derive(Clone, Debug)]
@@ -90,6 +92,9 @@ pub struct Knobs {
     /// (§4.8), kg.
     pub iron_per_day: f64,
     pub usable_iron_per_day: f64,
+    /// The instruction set the team loops run in ([`simd::Simd::chosen`] unless a caller of
+    /// [`step_with`] chose another): it changes how fast they run, never a result.
+    pub simd: simd::Simd,
 }
 
 impl Knobs {
@@ -170,6 +175,7 @@ impl Knobs {
                     + f.traditional_labour * f.traditional_kg_per_day * f.traditional_usable
                     + f.modern_labour * f.modern_kg_per_day * f.modern_usable
             },
+            simd: simd::Simd::chosen(),
         }
     }
 }
@@ -538,7 +544,20 @@ fn local_offsets<'a>(buf: &'a mut Vec<u32>, offsets: &[u32]) -> &'a [u32] {
 /// [`events`], [`pass_a`], [`national`], [`pass_b`] (unless fused into pass A) and
 /// [`centre`], in that order.
 pub fn step(world: &mut World, params: &Params, month: Month, seed: u64) -> MonthResult {
-    let k = events(world, params, month, seed);
+    step_with(world, params, month, seed, simd::Simd::chosen())
+}
+
+/// [`step`] with the team loops in the instruction set `simd`: the same results, at another
+/// speed.
+pub fn step_with(
+    world: &mut World,
+    params: &Params,
+    month: Month,
+    seed: u64,
+    simd: simd::Simd,
+) -> MonthResult {
+    let mut k = events(world, params, month, seed);
+    k.simd = simd;
     let fused = fused(&k);
     let mut communes = pass_a(world, params, &k, fused);
     let (mut centre_month, quota) = national(world, params, &k, &mut communes);
@@ -596,17 +615,23 @@ pub fn pass_a(world: &mut World, params: &Params, k: &Knobs, fused: bool) -> Vec
         let ctx = facts.context(c, 0.0);
         let offsets = &team_offsets[brigade_offsets[c] as usize..=brigade_offsets[c + 1] as usize];
         let local = local_offsets(&mut scratch.offsets, offsets);
-        commune_pass_a(
-            &mut t,
-            &mut b,
-            local,
-            &mut scratch.report,
-            &ctx,
-            params,
-            k,
-            fill,
-            national_base,
-            fused,
+        let report = &mut scratch.report;
+        k.simd.run(
+            #[inline(always)]
+            || {
+                commune_pass_a(
+                    &mut t,
+                    &mut b,
+                    local,
+                    report,
+                    &ctx,
+                    params,
+                    k,
+                    fill,
+                    national_base,
+                    fused,
+                )
+            },
         )
     })
 }
@@ -655,14 +680,19 @@ pub fn pass_b(
         let ctx = facts.context(c, quota.map_or(0.0, |q| q[c]));
         let (b0, b1) = (brigade_offsets[c] as usize, brigade_offsets[c + 1] as usize);
         let local = local_offsets(&mut scratch.offsets, &team_offsets[b0..=b1]);
-        commune_pass_b(
-            &mut t,
-            local,
-            &brigade_reports[b0..b1],
-            &ctx,
-            params,
-            k,
-            &mut out,
+        k.simd.run(
+            #[inline(always)]
+            || {
+                commune_pass_b(
+                    &mut t,
+                    local,
+                    &brigade_reports[b0..b1],
+                    &ctx,
+                    params,
+                    k,
+                    &mut out,
+                )
+            },
         );
         out
     });
@@ -683,7 +713,8 @@ pub fn centre(
 }
 
 /// Runs `f(teams, i, context, out)` for every team `i` of every commune, in parallel by
-/// commune, and returns the communes' sums: for benchmarks that time one team phase alone.
+/// commune, in the instruction set `k.simd`, and returns the communes' sums: for benchmarks
+/// that time one team phase alone.
 pub fn for_each_team(
     world: &mut World,
     params: &Params,
@@ -701,9 +732,14 @@ pub fn for_each_team(
     par_map(teams, |_, c, mut t| {
         let ctx = facts.context(c, 0.0);
         let mut out = CommuneMonth::default();
-        for i in 0..t.rows() {
-            f(&mut t, i, &ctx, &mut out);
-        }
+        k.simd.run(
+            #[inline(always)]
+            || {
+                for i in 0..t.rows() {
+                    f(&mut t, i, &ctx, &mut out);
+                }
+            },
+        );
         out
     })
 }
@@ -818,7 +854,11 @@ pub fn irrigated_weather(province: f64, irrigation: f32, p: &Params) -> f64 {
 
 /// Pass A for one commune, and with `then_b` its pass B too (fused months). `brigade_offsets`
 /// are the commune's brigades' team ranges, local to its team slice.
+///
+/// Always inlined, so that [`simd::Simd::run`] compiles it, and the team phases inlined into
+/// it, for each instruction set.
 #[allow(clippy::too_many_arguments)]
+#[inline(always)]
 fn commune_pass_a(
     t: &mut TeamsMut<'_>,
     b: &mut BrigadesMut<'_>,
@@ -855,7 +895,7 @@ fn commune_pass_a(
             }
         }
         if team_b {
-            pass_b_teams(t, &repeated, ctx, p, k, &mut out);
+            pass_b_teams(k.simd, t, &repeated, ctx, p, k, &mut out);
         }
     }
     if harvest_season.is_some() {
@@ -882,11 +922,11 @@ fn commune_pass_a(
     out
 }
 
+kernel! {
 /// Pass B for the teams of `t`, at most [`demography::LANES`] (after the commune's quotas have
 /// come down): the demography takes them as one batch. Teams are independent in pass B, and
 /// what they add to the commune's sums in another order is integers (the reserve sum is added
-/// in team order).
-#[inline]
+/// in team order). Out of line, in the instruction set `simd` (`k.simd`).
 fn pass_b_teams(
     t: &mut TeamsMut<'_>,
     repeated: &demography::Repeated,
@@ -907,8 +947,10 @@ fn pass_b_teams(
         out.grain_end_kg += u64::from(t.grain_kg[i]) + u64::from(t.hidden_kg[i]);
     }
 }
+}
 
-/// Pass B for one commune.
+/// Pass B for one commune (always inlined, as [`commune_pass_a`]).
+#[inline(always)]
 fn commune_pass_b(
     t: &mut TeamsMut<'_>,
     brigade_offsets: &[u32],
@@ -926,7 +968,7 @@ fn commune_pass_b(
     let repeated = demography::Repeated::new(ctx, k);
     for first in (0..rows).step_by(demography::LANES) {
         let mut t = t.slice(first..rows.min(first + demography::LANES));
-        pass_b_teams(&mut t, &repeated, ctx, p, k, out);
+        pass_b_teams(k.simd, &mut t, &repeated, ctx, p, k, out);
     }
 }
 

@@ -29,7 +29,7 @@ pub fn floor_kg(k: &Knobs, people: u32) -> u64 {
 }
 
 /// Pays team `i` the share `fill` of the resale it asked for last month.
-#[inline]
+#[inline(always)]
 pub fn receive_resale(t: &mut TeamsMut<'_>, i: usize, fill: f64, out: &mut CommuneMonth) {
     let r = kg(f64::from(t.resale_request_kg[i]) * fill);
     add(&mut t.grain_kg[i], r);
@@ -38,7 +38,7 @@ pub fn receive_resale(t: &mut TeamsMut<'_>, i: usize, fill: f64, out: &mut Commu
 }
 
 /// Procurement from team `i` in procurement months: searches, then delivery down to the floor.
-#[inline]
+#[inline(always)]
 pub fn extract(t: &mut TeamsMut<'_>, i: usize, _p: &Params, k: &Knobs, out: &mut CommuneMonth) {
     let moy = k.month.month();
     let due = calendar::procurement_due(moy);

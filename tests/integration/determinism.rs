@@ -30,7 +30,7 @@ fn run(dir: &Path, threads: usize, seed: &str) {
 
 /// Every file of a run folder except the timing record, with those of its subfolders (charts/)
 /// as `folder/file`.
-fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
+pub(crate) fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
     let mut v: Vec<(String, Vec<u8>)> = Vec::new();
     for e in fs::read_dir(dir).unwrap().map(|e| e.unwrap()) {
         let name = e.file_name().to_string_lossy().into_owned();
@@ -52,7 +52,7 @@ fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
 }
 
 /// The first line where two texts differ, for a readable failure.
-fn first_difference(a: &[u8], b: &[u8]) -> String {
+pub(crate) fn first_difference(a: &[u8], b: &[u8]) -> String {
     let (a, b) = (String::from_utf8_lossy(a), String::from_utf8_lossy(b));
     for (i, (x, y)) in a.lines().zip(b.lines()).enumerate() {
         if x != y {

@@ -10,4 +10,5 @@ mod determinism;
 mod docs;
 mod fuzz;
 mod scenario;
+mod simd;
 mod sweep;
