@@ -161,14 +161,14 @@ fn extraction_stops_at_the_retention_floor_and_drops_the_rest_of_the_quota() {
 fn the_floor_covers_the_months_to_october_and_at_least_floor_months() {
     let mut p = Params::defaults();
     p.procurement.floor_months = 6.0;
-    let months = |m: u32| knobs(&p, 1959, m).floor_days * 12.0 / 365.25;
+    let months = |p: &Params, m: u32| knobs(p, 1959, m).floor_days * 12.0 / 365.25;
     // After the autumn harvest the floor reaches the next October.
-    assert!((months(10) - 12.0).abs() < 1e-9);
-    assert!((months(1) - 9.0).abs() < 1e-9);
+    assert!((months(&p, 10) - 12.0).abs() < 1e-9);
+    assert!((months(&p, 1) - 9.0).abs() < 1e-9);
     // After the summer harvest October is four months away; the floor still covers six.
-    assert!((months(6) - 6.0).abs() < 1e-9);
+    assert!((months(&p, 6) - 6.0).abs() < 1e-9);
     p.procurement.floor_months = 0.0;
-    assert!((months(6) - 4.0).abs() < 1e-9);
+    assert!((months(&p, 6) - 4.0).abs() < 1e-9);
     // In June a team 500 kg above the floor delivers those 500 kg and no more.
     let k = knobs(&p, 1959, 6);
     let mut t = team(100, 0);
