@@ -628,6 +628,38 @@ const CLAIMS: &[Claim] = &[
             Ok(())
         },
     },
+    Claim {
+        id: "2e",
+        text: "no diversion at all means more excess deaths than no furnaces alone, though more \
+               grain: more people stay in the villages, whose 1960 death rate is the same in both",
+        check: |o| {
+            less(
+                "no_furnaces excess deaths",
+                o.excess("no_furnaces"),
+                "no_diversion",
+                o.excess("no_diversion"),
+            )?;
+            less(
+                "no_furnaces output 1959–61",
+                output_59_61(o, "no_furnaces"),
+                "no_diversion",
+                output_59_61(o, "no_diversion"),
+            )?;
+            less(
+                "no_furnaces rural population 1960",
+                o.total("no_furnaces", 1960, "rural_population"),
+                "no_diversion",
+                o.total("no_diversion", 1960, "rural_population"),
+            )?;
+            let rural_cdr = |r| o.rate(r, 1960, "rural_cdr_per_1000");
+            within(
+                "rural death rate 1960, no_diversion − no_furnaces",
+                rural_cdr("no_diversion") - rural_cdr("no_furnaces"),
+                -1.0,
+                1.0,
+            )
+        },
+    },
     // 3 — flexible quotas
     Claim {
         id: "3a",
@@ -927,13 +959,20 @@ const CLAIMS: &[Claim] = &[
     },
     Claim {
         id: "7e",
-        text: "the step from 2 to 3 adds more deaths than the step from 0 to 1",
+        text: "the step from 0 to 1 adds more deaths than the step from 1 to 2 or from 2 to 3",
         check: |o| {
+            let first = o.excess("inflation_1") - o.excess("honest_reporting");
             less(
+                "1 → 2",
+                o.excess("inflation_2") - o.excess("inflation_1"),
                 "0 → 1",
-                o.excess("inflation_1") - o.excess("honest_reporting"),
+                first,
+            )?;
+            less(
                 "2 → 3",
                 o.excess("inflation_3") - o.excess("inflation_2"),
+                "0 → 1",
+                first,
             )
         },
     },
