@@ -125,8 +125,7 @@ fn a_run_starting_in_january_owes_the_last_of_the_autumn_quota_and_holds_the_gra
     let p = Params::defaults();
     let w = small_world(&p);
     let k = Knobs::at(&p, Month::new(1957, 1), w.centre.people_share);
-    let honest = (1.0 - p.production.loss_base)
-        * (1.0 - (p.reporting.concealment_min + p.reporting.concealment_max) / 2.0);
+    let honest = crate::world::build::honest_report_share(&p);
     let t = &w.teams;
     let (mut owed, mut normal) = (0u64, 0.0f64);
     for i in 0..w.n_teams() {

@@ -321,8 +321,7 @@ fn init_teams(
     let owed_share = p.procurement.rate.at(start)
         * [p.production.summer_share, 1.0 - p.production.summer_share][season]
         * calendar::still_due(start.month())
-        * (1.0 - p.production.loss_base)
-        * (1.0 - (p.reporting.concealment_min + p.reporting.concealment_max) / 2.0);
+        * honest_report_share(p);
     par_map(communes, |((t, range), &pi)| {
         let fert = fertility[pi as usize];
         let raw = &raw[range[0] as usize..range[1] as usize];
@@ -353,6 +352,13 @@ fn init_teams(
     });
 }
 
+/// What a normal year's report is of a team's normal output: the harvest after normal losses,
+/// less the mean share households hide.
+pub(crate) fn honest_report_share(p: &crate::scenario::Params) -> f64 {
+    (1.0 - p.production.loss_base)
+        * (1.0 - (p.reporting.concealment_min + p.reporting.concealment_max) / 2.0)
+}
+
 /// Normal monthly labour of a team, labour-days, at the start month's participation and workdays.
 pub fn normal_labour(pop: &[u32; N_AGE], scenario: &Scenario) -> f64 {
     let l = &scenario.params.labour;
@@ -371,8 +377,7 @@ fn init_levels(w: &mut World, scenario: &Scenario, national: &data::NationalData
     let summer = p.production.summer_share;
     let season_shares = [summer, 1.0 - summer];
     // Reports of the year before the start: normal output less the mean hidden share.
-    let honest = (1.0 - p.production.loss_base)
-        * (1.0 - (p.reporting.concealment_min + p.reporting.concealment_max) / 2.0);
+    let honest = honest_report_share(p);
     let h = &w.hierarchy;
     for b in 0..w.n_brigades() {
         let base: f64 = (h.team_offsets[b] as usize..h.team_offsets[b + 1] as usize)
