@@ -29,6 +29,30 @@ struct Target {
     model: fn(&NationalYearRow, f64) -> f64,
     /// The official value for a year, from the data series.
     official: fn(&Series, u32) -> Option<f64>,
+    /// The acceptance band of a year's model value, given the official value ([`Band`]).
+    band: fn(u32, f64) -> Band,
+}
+
+/// Where a model value must lie for the historical run to count as agreeing with the record
+/// (low, high): the validation targets of the historical scenario (MODEL §7 and the record:
+/// output within 7% of the yearbook series, 3% in 1957; believed ÷ true 1.6–2.1 in 1958,
+/// 1.3–1.8 in 1959, below 1.15 in 1960; procurement 20–28% of output in 1957, 33–43% in 1959;
+/// a death rate of 20–45‰ in 1960; 15–45 M excess deaths, the range of the reconstructions).
+/// The calibration objective adds a steep cost for leaving a band ([`BAND_PENALTY`]): the fit
+/// is least squares among the parameter sets that reproduce every pattern, as in
+/// pattern-oriented modelling (Grimm et al. 2005).
+pub type Band = Option<(f64, f64)>;
+
+/// Cost per squared log distance outside a band, against 1 per squared log error inside:
+/// leaving a band by 1% costs as much as a 10% miss on a row of weight 1.
+pub const BAND_PENALTY: f64 = 100.0;
+
+/// How far inside its band (log distance) the objective wants a value: the calibration runs
+/// 1% of the communes, and the full run differs from it by up to about half a percent.
+pub const BAND_MARGIN: f64 = 0.01;
+
+fn no_band(_: u32, _: f64) -> Band {
+    None
 }
 
 /// The national series as (series, year) → value, and the totals over a span of years (such as
@@ -129,6 +153,10 @@ const TARGETS: &[Target] = &[
         weight: |_| OUTPUT_WEIGHT,
         model: |r, k| r.grain_output_mt * k,
         official: |s, y| s.get("grain_output_official_1980s_series", y),
+        band: |y, official| {
+            let tolerance = if y == 1957 { 0.03 } else { 0.07 };
+            Some((official * (1.0 - tolerance), official * (1.0 + tolerance)))
+        },
     },
     Target {
         name: "believed_to_true",
@@ -147,6 +175,12 @@ const TARGETS: &[Target] = &[
                 .or_else(|| s.get("grain_output_claimed_by_mao_to_montgomery", y))?;
             Some(claimed / s.get("grain_output_official_1980s_series", y)?)
         },
+        band: |y, _| match y {
+            1958 => Some((1.6, 2.1)),
+            1959 => Some((1.3, 1.8)),
+            1960 => Some((0.0, 1.15)),
+            _ => None,
+        },
     },
     Target {
         name: "procurement_share",
@@ -154,6 +188,11 @@ const TARGETS: &[Target] = &[
         weight: |_| 1.0,
         model: |r, _| r.procurement_share,
         official: |s, y| Some(s.get("grain_procurement_share_of_output", y)? / 100.0),
+        band: |y, _| match y {
+            1957 => Some((0.20, 0.28)),
+            1959 => Some((0.33, 0.43)),
+            _ => None,
+        },
     },
     Target {
         name: "population_m",
@@ -161,6 +200,7 @@ const TARGETS: &[Target] = &[
         weight: |_| 0.5,
         model: |r, k| r.population as f64 * k / 1e6,
         official: |s, y| s.get("population_total_yearend", y),
+        band: no_band,
     },
     Target {
         name: "cbr_per_1000",
@@ -168,6 +208,7 @@ const TARGETS: &[Target] = &[
         weight: |_| 0.5,
         model: |r, _| r.cbr_per_1000,
         official: |s, y| s.get("cbr_official", y),
+        band: no_band,
     },
     Target {
         name: "cdr_per_1000",
@@ -181,6 +222,7 @@ const TARGETS: &[Target] = &[
         },
         model: |r, _| r.cdr_per_1000,
         official: |s, y| s.get("cdr_official", y),
+        band: |y, _| (y == 1960).then_some((20.0, 45.0)),
     },
 ];
 
@@ -199,6 +241,9 @@ pub struct FitRow {
     pub error: f64,
     /// Weight of this row in the calibration objective.
     pub weight: f64,
+    /// The acceptance band of the model value, if the row has one ([`Band`]).
+    pub band_low: Option<f64>,
+    pub band_high: Option<f64>,
 }
 
 /// Model against official for every target and every simulated year that has data.
@@ -222,6 +267,7 @@ pub fn table(yearly: &[NationalYearRow], people_share: f64, series: &Series) -> 
                 (t.model)(r, k),
                 official,
                 (t.weight)(r.year),
+                (t.band)(r.year, official),
             ));
         }
     }
@@ -237,6 +283,7 @@ pub fn table(yearly: &[NationalYearRow], people_share: f64, series: &Series) -> 
             model,
             official,
             EXCESS_WEIGHT,
+            Some((15.0, 45.0)),
         ));
     }
     rows
@@ -258,7 +305,15 @@ pub fn excess_deaths_m(yearly: &[NationalYearRow], people_share: f64) -> Option<
 }
 
 /// A fit row, rounded to four decimals.
-pub fn row(series: &str, unit: &str, year: u32, model: f64, official: f64, weight: f64) -> FitRow {
+pub fn row(
+    series: &str,
+    unit: &str,
+    year: u32,
+    model: f64,
+    official: f64,
+    weight: f64,
+    band: Band,
+) -> FitRow {
     let round = |x: f64| (x * 1e4).round() / 1e4;
     FitRow {
         series: series.to_string(),
@@ -272,19 +327,48 @@ pub fn row(series: &str, unit: &str, year: u32, model: f64, official: f64, weigh
             0.0
         }),
         weight,
+        band_low: band.map(|b| round(b.0)),
+        band_high: band.map(|b| round(b.1)),
     }
 }
 
 /// The calibration objective: the weighted mean of squared log ratios of model to official
-/// (0 is a perfect fit; 0.01 is about a 10% miss everywhere).
+/// (0 is a perfect fit; 0.01 is about a 10% miss everywhere), plus [`BAND_PENALTY`] times the
+/// squared log distance of each value outside its acceptance band (narrowed by
+/// [`BAND_MARGIN`]).
 pub fn objective(rows: &[FitRow]) -> f64 {
+    least_squares(rows) + BAND_PENALTY * outside_bands(rows)
+}
+
+fn log_ratio(a: f64, b: f64) -> f64 {
+    (a.max(1e-9) / b.max(1e-9)).ln()
+}
+
+/// The weighted mean of squared log ratios of model to official.
+pub fn least_squares(rows: &[FitRow]) -> f64 {
     let (mut sum, mut weights) = (0.0, 0.0);
     for r in rows {
-        let ratio = (r.model.max(1e-9) / r.official.max(1e-9)).ln();
+        let ratio = log_ratio(r.model, r.official);
         sum += r.weight * ratio * ratio;
         weights += r.weight;
     }
     if weights > 0.0 { sum / weights } else { 0.0 }
+}
+
+/// The sum over rows of the squared log distance of the model value outside its band less
+/// [`BAND_MARGIN`] on each side.
+pub fn outside_bands(rows: &[FitRow]) -> f64 {
+    rows.iter()
+        .map(|r| {
+            let below = r
+                .band_low
+                .map_or(0.0, |lo| (log_ratio(lo, r.model) + BAND_MARGIN).max(0.0));
+            let above = r
+                .band_high
+                .map_or(0.0, |hi| (log_ratio(r.model, hi) + BAND_MARGIN).max(0.0));
+            below * below + above * above
+        })
+        .sum()
 }
 
 #[cfg(test)]
@@ -304,5 +388,44 @@ mod tests {
         assert_eq!((TARGETS[0].official)(&s, 1961), Some(147.5));
         // Peng 23, Coale 27, Banister 30, Ashton 30, Cao 32.5, Yang 36, Jiang 17 → 30.
         assert_eq!(s.excess_deaths_m(), Some(30.0));
+    }
+
+    #[test]
+    fn leaving_an_acceptance_band_costs_band_penalty_times_the_squared_log_distance() {
+        // Just inside the band, within the margin, costs a little.
+        let edge = row("x", "", 1962, 106.5, 100.0, 2.0, Some((93.0, 107.0)));
+        let near = (106.5f64 / 107.0).ln() + BAND_MARGIN;
+        let expect = 1.065f64.ln().powi(2) + BAND_PENALTY * near * near;
+        assert!((objective(&[edge]) - expect).abs() < 1e-12);
+        let inside = row("x", "", 1962, 105.0, 100.0, 2.0, Some((93.0, 107.0)));
+        let plain = row("x", "", 1962, 105.0, 100.0, 2.0, None);
+        assert_eq!(
+            objective(&[inside]),
+            objective(std::slice::from_ref(&plain))
+        );
+        let mean = 1.05f64.ln().powi(2);
+        assert!((objective(&[plain]) - mean).abs() < 1e-12);
+
+        let above = row("x", "", 1962, 110.0, 100.0, 2.0, Some((93.0, 107.0)));
+        let out = (110.0f64 / 107.0).ln() + BAND_MARGIN;
+        let expect = 1.1f64.ln().powi(2) + BAND_PENALTY * out * out;
+        assert!((objective(&[above]) - expect).abs() < 1e-12);
+        let below = row("x", "", 1962, 90.0, 100.0, 2.0, Some((93.0, 107.0)));
+        let out = (93.0f64 / 90.0).ln() + BAND_MARGIN;
+        let expect = 0.9f64.ln().powi(2) + BAND_PENALTY * out * out;
+        assert!((objective(&[below]) - expect).abs() < 1e-12);
+        // A band open below (zero) costs nothing however small the value.
+        let open = row("x", "", 1960, 0.5, 1.0, 1.0, Some((0.0, 1.15)));
+        assert!((objective(&[open]) - 0.5f64.ln().powi(2)).abs() < 1e-12);
+    }
+
+    #[test]
+    fn the_output_band_is_seven_percent_and_three_in_1957() {
+        let band = |y, official| {
+            let (lo, hi) = (TARGETS[0].band)(y, official).unwrap();
+            ((lo * 1e9).round() / 1e9, (hi * 1e9).round() / 1e9)
+        };
+        assert_eq!(band(1962, 160.0), (148.8, 171.2));
+        assert_eq!(band(1957, 200.0), (194.0, 206.0));
     }
 }

@@ -233,6 +233,9 @@ fn manifest(
                     t.insert("model".into(), r.model.into());
                     t.insert("official".into(), r.official.into());
                     t.insert("error".into(), r.error.into());
+                    if let (Some(lo), Some(hi)) = (r.band_low, r.band_high) {
+                        t.insert("band".into(), vec![lo, hi].into());
+                    }
                     toml::Value::Table(t)
                 })
                 .collect(),

@@ -329,6 +329,9 @@ define_params! {
         theta_h: Number = 0.7, [0.0, 2.0], "exponent", "§4.1 [J; Strauss 1986 shape]";
         /// Technique penalty Φ_y (close planting, deep ploughing): multiplies output.
         technique: Schedule = 1.0, [0.5, 1.2], "multiplier", "§4.1 [J] 0.95 in 1958–59, 0.97 in 1960";
+        /// Depth of the technique penalty: the share of the scheduled shortfall 1 − Φ_y that
+        /// applies (1 = the schedule as written, 0 = no penalty).
+        technique_depth: Number = 1.0, [0.0, 3.0], "share of the shortfall", "§4.1 [J] MODEL's range 0.85–1.0 for Φ_y";
         /// Share of annual grain harvested in the summer (June).
         summer_share: Number = 0.25, [0.0, 0.6], "share", "§3 [J] 20–25%";
         /// Harvest loss with enough harvest labour, ℓ0.

@@ -1027,6 +1027,29 @@ fn a_smaller_herd_lowers_the_harvest_by_its_elasticities() {
     assert!(close(output(0.6) / output(1.0), 0.6f64.powf(0.25), 1e-4));
 }
 
+#[test]
+fn the_technique_penalty_takes_its_depth_times_the_scheduled_shortfall_off_the_harvest() {
+    let harvest = |depth: f64, phi: f64| {
+        let mut p = Params::defaults();
+        p.production.technique = Schedule::constant(phi);
+        p.production.technique_depth = depth;
+        let k = knobs(&p, 1959, 10);
+        let c = ctx(&p, &k);
+        let mut t = team(100, 0);
+        t.season_labour[0] = 4.0;
+        let mut out = CommuneMonth::default();
+        with_view(&mut t, |v| {
+            harvest::harvest_team(v, 0, 1, 1.0, &c, &p, &k, &mut out)
+        });
+        out.output_kg as f64
+    };
+    let normal = harvest(1.0, 1.0);
+    assert!(close(harvest(1.0, 0.95) / normal, 0.95, 1e-4));
+    assert!(close(harvest(0.4, 0.95) / normal, 0.98, 1e-4));
+    assert!(close(harvest(2.0, 0.95) / normal, 0.90, 1e-4));
+    assert_eq!(harvest(0.0, 0.95), normal);
+}
+
 // ---------------------------------------------------------------------------------------------
 // §4.6–4.7 Resales and the central balance.
 

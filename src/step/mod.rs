@@ -117,7 +117,8 @@ impl Knobs {
             plan_target_kg: mt(p.reporting.plan_target_mt.at(month)),
             planner_discount: p.reporting.planner_discount.at(month),
             pressure,
-            technique: p.production.technique.at(month),
+            technique: 1.0
+                - p.production.technique_depth * (1.0 - p.production.technique.at(month)),
             diversion: p.labour.diversion.at(month),
             steel_share: p.labour.steel_share.at(month),
             water_share: p.labour.water_share.at(month),

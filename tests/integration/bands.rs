@@ -101,9 +101,6 @@ fn output_1961_is_within_7_percent() {
 }
 
 #[test]
-#[ignore = "not yet met: 1962 is ~9% high: once fed, the workers of 1962 farm almost as in \
-            1957; what kept 1962 low (draft animals, soil, incentives) is only partly in the \
-            capital index, and the fit rebuilds it fast because a slow recovery starves 1962"]
 fn output_1962_is_within_7_percent() {
     output_near(1962, 160.0, 0.07);
 }
