@@ -6,8 +6,8 @@
 //! claims — 375 Mt for 1958 at Wuchang, 270 Mt for 1959 after the Lushan revision, 150 Mt for
 //! 1960 — are the centre's figures, so they are compared with the planner's belief, the
 //! provinces' reports less the planner's discount ν),
-//! the procurement share of output, year-end population, and the registered crude birth and
-//! death rates. Registered death rates understate famine deaths (reconstructions are two to
+//! the procurement share of output, the share of procurement not resold to the countryside
+//! (compared, weight 0), year-end population, and the registered crude birth and death rates. Registered death rates understate famine deaths (reconstructions are two to
 //! three times higher in the worst years): a model that fits them undercounts excess deaths.
 
 use std::collections::BTreeMap;
@@ -193,6 +193,22 @@ const TARGETS: &[Target] = &[
             1959 => Some((0.33, 0.43)),
             _ => None,
         },
+    },
+    Target {
+        // Compared, not fitted (weight 0): the model's resales are a relief rate on need, with
+        // no planned sales to grain-poor places, so it cannot match them yet (ODD §9).
+        name: "net_to_gross_procurement",
+        unit: "ratio (procurement less resales ÷ procurement)",
+        weight: |_| 0.0,
+        model: |r, _| {
+            if r.procurement_mt > 0.0 {
+                (r.procurement_mt - r.resales_mt) / r.procurement_mt
+            } else {
+                0.0
+            }
+        },
+        official: |s, y| s.get("grain_procurement_net_to_gross", y),
+        band: no_band,
     },
     Target {
         name: "population_m",
