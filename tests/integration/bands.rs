@@ -2,8 +2,9 @@
 //! against the directions the literature finds (MODEL §7). Runs at the calibration scale, 1% of
 //! the communes, where per-person results are those of the full run within a few per cent.
 //!
-//! A band the model does not meet yet is its own test, ignored with the reason: `cargo test --
-//! --ignored bands` shows how far off it is.
+//! Each band is its own test, so a failure names the band. The calibration's objective
+//! (`collect::fit`) carries the same bands as a penalty; these tests are the record's bands as
+//! stated, independent of that code.
 
 use std::sync::OnceLock;
 
