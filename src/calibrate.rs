@@ -217,7 +217,12 @@ pub fn evaluate(s: &Scenario, scale: f64, targets: &Series) -> (f64, Vec<FitRow>
     s.params.population.scale = scale;
     let sim = crate::app::simulate(&s);
     let share = sim.world.centre.people_share;
-    let mut rows = fit::table(&sim.recorder.yearly, share, targets);
+    let mut rows = fit::table(
+        &sim.recorder.yearly,
+        &sim.recorder.provinces,
+        share,
+        targets,
+    );
     let base = fit::excess_deaths_m(&sim.recorder.yearly, share);
     for c in COUNTERFACTUALS {
         let (Some(target), Some(base)) = ((c.remaining)(targets), base) else {

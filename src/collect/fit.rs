@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::NationalYearRow;
+use super::{NationalYearRow, ProvinceYearRow};
 
 const NATIONAL_CSV: &str = include_str!("../../data/history/national.csv");
 
@@ -264,7 +264,12 @@ pub struct FitRow {
 
 /// Model against official for every target and every simulated year that has data.
 /// `people_share` is the simulated share of the country (totals are scaled up by its inverse).
-pub fn table(yearly: &[NationalYearRow], people_share: f64, series: &Series) -> Vec<FitRow> {
+pub fn table(
+    yearly: &[NationalYearRow],
+    provinces: &[ProvinceYearRow],
+    people_share: f64,
+    series: &Series,
+) -> Vec<FitRow> {
     let k = if people_share > 0.0 {
         1.0 / people_share
     } else {
@@ -302,7 +307,66 @@ pub fn table(yearly: &[NationalYearRow], people_share: f64, series: &Series) -> 
             Some((15.0, 45.0)),
         ));
     }
+    // The provincial pattern (MODEL §7 item 6), compared and not fitted: provincial outcomes
+    // are a held-out validation set.
+    if let (Some(model), Some(official)) = (
+        output_mortality_correlation(provinces),
+        series.total("param_province_output_mortality_correlation_mqy"),
+    ) {
+        rows.push(row(
+            "province_output_mortality_correlation",
+            "correlation across provinces of log 1958 output per head and log 1959 death rate",
+            1959,
+            model,
+            official,
+            0.0,
+            None,
+        ));
+    }
     rows
+}
+
+/// The correlation across provinces (the "rest of China" aggregate left out) of log 1958
+/// grain output per rural person with the log 1959 death rate: Meng, Qian & Yared's famine
+/// pattern, positive in the record (more grain, more deaths, through inflexible procurement).
+/// `None` unless the run covers both years in at least three provinces.
+pub fn output_mortality_correlation(provinces: &[ProvinceYearRow]) -> Option<f64> {
+    let of_year = |year: u32| {
+        provinces
+            .iter()
+            .filter(move |r| r.year == year && r.province != crate::world::data::REST_OF_CHINA)
+    };
+    let mut pairs = Vec::new();
+    for a in of_year(1958) {
+        let Some(b) = of_year(1959).find(|b| b.province == a.province) else {
+            continue;
+        };
+        if a.population > 0 && a.grain_output_mt > 0.0 && b.cdr_per_1000 > 0.0 {
+            pairs.push((
+                (a.grain_output_mt / a.population as f64).ln(),
+                b.cdr_per_1000.ln(),
+            ));
+        }
+    }
+    correlation(&pairs)
+}
+
+/// Pearson's correlation of the pairs (`None` for fewer than three, or no spread).
+fn correlation(pairs: &[(f64, f64)]) -> Option<f64> {
+    if pairs.len() < 3 {
+        return None;
+    }
+    let n = pairs.len() as f64;
+    let (mx, my) = pairs
+        .iter()
+        .fold((0.0, 0.0), |(x, y), p| (x + p.0 / n, y + p.1 / n));
+    let (mut sxy, mut sxx, mut syy) = (0.0, 0.0, 0.0);
+    for &(x, y) in pairs {
+        sxy += (x - mx) * (y - my);
+        sxx += (x - mx) * (x - mx);
+        syy += (y - my) * (y - my);
+    }
+    (sxx > 0.0 && syy > 0.0).then(|| sxy / (sxx * syy).sqrt())
 }
 
 /// The run's excess deaths 1958–62, national equivalent, million (`None` unless the run covers
@@ -433,6 +497,19 @@ mod tests {
         // A band open below (zero) costs nothing however small the value.
         let open = row("x", "", 1960, 0.5, 1.0, 1.0, Some((0.0, 1.15)));
         assert!((objective(&[open]) - 0.5f64.ln().powi(2)).abs() < 1e-12);
+    }
+
+    #[test]
+    fn pearsons_correlation_of_exact_lines_is_one_or_minus_one() {
+        let up = [(1.0, 2.0), (2.0, 4.0), (3.0, 6.0)];
+        assert!((correlation(&up).unwrap() - 1.0).abs() < 1e-12);
+        let down = [(1.0, 2.0), (2.0, 0.0), (3.0, -2.0)];
+        assert!((correlation(&down).unwrap() + 1.0).abs() < 1e-12);
+        assert_eq!(correlation(&up[..2]), None);
+        assert_eq!(correlation(&[(1.0, 1.0), (1.0, 2.0), (1.0, 3.0)]), None);
+        // x: 1, 2, 3; y: 1, 3, 2 → cov 0.5 / sqrt(1 · 1).
+        let mixed = [(1.0, 1.0), (2.0, 3.0), (3.0, 2.0)];
+        assert!((correlation(&mixed).unwrap() - 0.5).abs() < 1e-12);
     }
 
     #[test]

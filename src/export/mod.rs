@@ -154,6 +154,7 @@ fn write_files(
     write_csv(&dir.join("communes_yearly.csv"), &rec.communes)?;
     let fit = fit::table(
         &rec.yearly,
+        &rec.provinces,
         world.centre.people_share,
         &fit::Series::compiled(),
     );
