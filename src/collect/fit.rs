@@ -7,8 +7,12 @@
 //! 1960 — are the centre's figures, so they are compared with the planner's belief, the
 //! provinces' reports less the planner's discount ν),
 //! the procurement share of output, the share of procurement not resold to the countryside
-//! (compared, weight 0), year-end population, and the registered crude birth and death rates. Registered death rates understate famine deaths (reconstructions are two to
-//! three times higher in the worst years): a model that fits them undercounts excess deaths.
+//! (compared, weight 0), year-end population, and the registered crude birth and death rates.
+//! Registered death rates understate famine deaths (reconstructions are two to three times
+//! higher in the worst years): a model that fits them undercounts excess deaths. Two more rows
+//! come from totals: excess deaths 1958–62 against the reconstructions, and (compared, weight
+//! 0) the provincial pattern of Meng, Qian & Yared. Rows with an acceptance band ([`Band`])
+//! give it in `band_low` and `band_high`.
 
 use std::collections::BTreeMap;
 

@@ -1048,6 +1048,8 @@ fn the_technique_penalty_takes_its_depth_times_the_scheduled_shortfall_off_the_h
     assert!(close(harvest(0.4, 0.95) / normal, 0.98, 1e-4));
     assert!(close(harvest(2.0, 0.95) / normal, 0.90, 1e-4));
     assert_eq!(harvest(0.0, 0.95), normal);
+    // A deep penalty on a low schedule takes everything, not less than everything.
+    assert_eq!(harvest(3.0, 0.5), 0.0);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -117,8 +117,10 @@ impl Knobs {
             plan_target_kg: mt(p.reporting.plan_target_mt.at(month)),
             planner_discount: p.reporting.planner_discount.at(month),
             pressure,
-            technique: 1.0
-                - p.production.technique_depth * (1.0 - p.production.technique.at(month)),
+            // The scheduled shortfall scaled by its depth, never below nothing grown.
+            technique: (1.0
+                - p.production.technique_depth * (1.0 - p.production.technique.at(month)))
+            .max(0.0),
             diversion: p.labour.diversion.at(month),
             steel_share: p.labour.steel_share.at(month),
             water_share: p.labour.water_share.at(month),
