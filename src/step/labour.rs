@@ -6,6 +6,8 @@
 //! zeal; canteens take cooks; the rest farms. Farm labour, times effort and again h(Res) of the
 //! workers, accumulates over the growing months into the season's labour index.
 
+use super::demography::LANES;
+use super::simd::kernel;
 use super::{CommuneCtx, CommuneMonth, Knobs, calendar};
 use crate::scenario::Params;
 use crate::world::{MEN, MessMode, N_AGE, TeamsMut, WOMEN};
@@ -47,6 +49,101 @@ pub fn drafts(zeal: f64, p: &Params, k: &Knobs) -> [f64; 3] {
     [steel * scale, water * scale, other * scale]
 }
 
+/// One team's labour this month, before it is added to the commune's sums.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct TeamLabour {
+    /// Labour-days the team's people offer, at their efficiency.
+    pub supply: f64,
+    /// Labour-days the canteen's cooks take (0 outside canteens).
+    pub mess: f64,
+    /// Labour-days left for the fields after the drafts and the cooks.
+    pub farm: f64,
+    /// Farm hands present relative to normal, at the workers' efficiency (which sets harvest
+    /// losses, and accumulates over the growing months into the season's labour index).
+    pub hands: f64,
+}
+
+/// The labour of a team of `pop` people of efficiency `eff` in mess regime `mess`, whose normal
+/// monthly farm labour is `base_labour`, when the drafts take the share `drafted`.
+///
+/// Written without branches that depend on the team (amounts that would divide by nothing are
+/// computed and not chosen), so that a loop over the teams of a batch vectorises.
+#[inline(always)]
+pub fn team_labour(
+    pop: &[u32; N_AGE],
+    eff: &[f32; N_AGE],
+    mess: MessMode,
+    base_labour: f32,
+    drafted: f64,
+    p: &Params,
+    k: &Knobs,
+) -> TeamLabour {
+    let mut supply = 0.0f32;
+    for a in 0..N_AGE {
+        supply += pop[a] as f32 * k.labour_days[a] * eff[a];
+    }
+    let supply = f64::from(supply);
+    let in_canteen = matches!(mess, MessMode::Free | MessMode::Rationed);
+    let people: u32 = pop.iter().sum();
+    let cooks = p.labour.mess_staff * f64::from(people) * k.workdays;
+    let mess = if in_canteen { cooks } else { 0.0 };
+    let farm = (supply * (1.0 - drafted) - mess).max(0.0);
+
+    let workers = pop[MEN] + pop[WOMEN];
+    let mean_eff = (eff[MEN] * pop[MEN] as f32 + eff[WOMEN] * pop[WOMEN] as f32) / workers as f32;
+    let work_eff = if workers == 0 { 1.0 } else { mean_eff };
+    let base = f64::from(base_labour);
+    let present = farm * f64::from(work_eff) / base;
+    let hands = if base > 0.0 { present } else { 0.0 };
+    TeamLabour {
+        supply,
+        mess,
+        farm,
+        hands,
+    }
+}
+
+/// Adds a team's labour to the commune's sums (labour use, and the iron the steel campaign
+/// makes). Floating-point sums: the teams must be added in team order.
+#[inline(always)]
+pub fn add_labour(l: &TeamLabour, ctx: &CommuneCtx, k: &Knobs, out: &mut CommuneMonth) {
+    let [steel, water, other] = ctx.drafts;
+    let supply = l.supply;
+    out.labour_supply += supply;
+    out.labour_steel += supply * steel;
+    out.labour_water += supply * water;
+    out.labour_other += supply * other;
+    out.labour_mess += supply.min(l.mess);
+    out.labour_farm += l.farm;
+    let steel_days = supply * steel;
+    out.iron_kg += steel_days * k.iron_per_day;
+    out.iron_usable_kg += steel_days * k.usable_iron_per_day;
+}
+
+/// The season's labour index after this month's farm `hands`: restarted in the first growing
+/// month of a season, accumulated (times effort) in the growing months.
+#[inline(always)]
+pub fn season_labour(index: f32, hands: f64, k: &Knobs) -> f32 {
+    let moy = k.month.month();
+    let index = if calendar::season_starts(moy) {
+        0.0
+    } else {
+        index
+    };
+    if calendar::growing(moy).is_some() {
+        index + (hands * k.effort) as f32
+    } else {
+        index
+    }
+}
+
+/// The drafts' total share of the commune's labour.
+#[inline(always)]
+fn drafted(ctx: &CommuneCtx) -> f64 {
+    let [steel, water, other] = ctx.drafts;
+    steel + water + other
+}
+
 /// Allocates team `i`'s labour this month. Returns the farm hands present relative to normal
 /// (which set harvest losses), after accumulating the effective farm labour of the season.
 #[inline(always)]
@@ -58,54 +155,64 @@ pub fn allocate(
     k: &Knobs,
     out: &mut CommuneMonth,
 ) -> f64 {
-    let pop = t.pop[i];
-    let eff = t.efficiency[i];
-    let mut supply = 0.0f32;
-    for a in 0..N_AGE {
-        supply += pop[a] as f32 * k.labour_days[a] * eff[a];
-    }
-    let supply = f64::from(supply);
-    let [steel, water, other] = ctx.drafts;
-    let drafted = steel + water + other;
-    let in_canteen = matches!(t.mess[i], MessMode::Free | MessMode::Rationed);
-    let mess = if in_canteen {
-        let people: u32 = pop.iter().sum();
-        p.labour.mess_staff * f64::from(people) * k.workdays
-    } else {
-        0.0
-    };
-    let farm = (supply * (1.0 - drafted) - mess).max(0.0);
+    let l = team_labour(
+        &t.pop[i],
+        &t.efficiency[i],
+        t.mess[i],
+        t.base_labour[i],
+        drafted(ctx),
+        p,
+        k,
+    );
+    add_labour(&l, ctx, k, out);
+    t.season_labour[i] = season_labour(t.season_labour[i], l.hands, k);
+    l.hands
+}
 
-    out.labour_supply += supply;
-    out.labour_steel += supply * steel;
-    out.labour_water += supply * water;
-    out.labour_other += supply * other;
-    out.labour_mess += supply.min(mess);
-    out.labour_farm += farm;
-    let steel_days = supply * steel;
-    out.iron_kg += steel_days * k.iron_per_day;
-    out.iron_usable_kg += steel_days * k.usable_iron_per_day;
-
-    let workers = pop[MEN] + pop[WOMEN];
-    let work_eff = if workers == 0 {
-        1.0
-    } else {
-        (eff[MEN] * pop[MEN] as f32 + eff[WOMEN] * pop[WOMEN] as f32) / workers as f32
-    };
-    let base = f64::from(t.base_labour[i]);
-    let hands = if base > 0.0 {
-        farm * f64::from(work_eff) / base
-    } else {
-        0.0
-    };
-    let moy = k.month.month();
-    if calendar::season_starts(moy) {
-        t.season_labour[i] = 0.0;
+kernel! {
+/// [`allocate`] for the teams of a batch (at most [`LANES`]: the columns' length), in the
+/// instruction set `simd`: each team's farm hands into `hands`.
+///
+/// The teams' labour is worked out in one loop over the batch, which vectorises (out of line,
+/// so that the columns, separate arguments, are known not to overlap); the commune's sums,
+/// floating point, are then added team by team in order.
+pub fn allocate_lanes(
+    pop: &[[u32; N_AGE]],
+    efficiency: &[[f32; N_AGE]],
+    mess: &[MessMode],
+    base_labour: &[f32],
+    season: &mut [f32],
+    hands: &mut [f64; LANES],
+    ctx: &CommuneCtx,
+    p: &Params,
+    k: &Knobs,
+    out: &mut CommuneMonth,
+) {
+    let n = pop.len().min(LANES);
+    let (pop, efficiency) = (&pop[..n], &efficiency[..n]);
+    let (mess, base_labour, season) = (&mess[..n], &base_labour[..n], &mut season[..n]);
+    let drafted = drafted(ctx);
+    let mut supply = [0.0f64; LANES];
+    let mut cooks = [0.0f64; LANES];
+    let mut farm = [0.0f64; LANES];
+    for j in 0..n {
+        let l = team_labour(&pop[j], &efficiency[j], mess[j], base_labour[j], drafted, p, k);
+        supply[j] = l.supply;
+        cooks[j] = l.mess;
+        farm[j] = l.farm;
+        hands[j] = l.hands;
+        season[j] = season_labour(season[j], l.hands, k);
     }
-    if calendar::growing(moy).is_some() {
-        t.season_labour[i] += (hands * k.effort) as f32;
+    for j in 0..n {
+        let l = TeamLabour {
+            supply: supply[j],
+            mess: cooks[j],
+            farm: farm[j],
+            hands: hands[j],
+        };
+        add_labour(&l, ctx, k, out);
     }
-    hands
+}
 }
 
 #[cfg(test)]

@@ -855,6 +855,43 @@ pub fn irrigated_weather(province: f64, irrigation: f32, p: &Params) -> f64 {
     1.0 - loss * (1.0 - p.water.protection * f64::from(irrigation)) + gain
 }
 
+kernel! {
+/// The start of pass A for the teams of a batch (at most [`demography::LANES`]: the columns'
+/// length), in the instruction set `simd`: the commune's grain and people at the start of the
+/// month, then the resales (the share `fill` of last month's requests) arrive. Integer sums,
+/// in any order. Out of line, so that the columns are known not to overlap and the loops
+/// vectorise.
+fn arrive_lanes(
+    pop: &[[u32; N_AGE]],
+    grain: &mut [u32],
+    hidden: &[u32],
+    request: &mut [u32],
+    fill: f64,
+    out: &mut CommuneMonth,
+) {
+    let n = pop.len().min(demography::LANES);
+    let (pop, grain, hidden, request) = (&pop[..n], &mut grain[..n], &hidden[..n], &mut request[..n]);
+    let mut grain_start = 0u64;
+    for j in 0..n {
+        grain_start += u64::from(grain[j]) + u64::from(hidden[j]);
+    }
+    out.grain_start_kg += grain_start;
+    let mut people = 0u64;
+    for &x in pop.as_flattened() {
+        people += u64::from(x);
+    }
+    out.pop_start += people;
+    let mut resales = 0u64;
+    for j in 0..n {
+        let r = procure::resale_kg(request[j], fill);
+        harvest::add(&mut grain[j], r);
+        request[j] = 0;
+        resales += r;
+    }
+    out.resale_kg += resales;
+}
+}
+
 /// Pass A for one commune, and with `then_b` its pass B too (fused months). `brigade_offsets`
 /// are the commune's brigades' team ranges, local to its team slice.
 ///
@@ -886,14 +923,35 @@ fn commune_pass_a(
     for first in (0..rows).step_by(demography::LANES) {
         let mut t = t.slice(first..rows.min(first + demography::LANES));
         let t = &mut t;
-        for i in 0..t.rows() {
-            out.grain_start_kg += u64::from(t.grain_kg[i]) + u64::from(t.hidden_kg[i]);
-            out.pop_start += t.pop[i].iter().map(|&n| u64::from(n)).sum::<u64>();
-            procure::receive_resale(t, i, resale_fill, &mut out);
-            let farm = labour::allocate(t, i, ctx, p, k, &mut out);
-            if let Some(s) = harvest_season {
-                harvest::harvest_team(t, i, s, farm, ctx, p, k, &mut out);
-            } else if let Some(s) = estimate_season {
+        arrive_lanes(
+            k.simd,
+            t.pop,
+            t.grain_kg,
+            t.hidden_kg,
+            t.resale_request_kg,
+            resale_fill,
+            &mut out,
+        );
+        let mut hands = [0.0f64; demography::LANES];
+        labour::allocate_lanes(
+            k.simd,
+            t.pop,
+            t.efficiency,
+            t.mess,
+            t.base_labour,
+            t.season_labour,
+            &mut hands,
+            ctx,
+            p,
+            k,
+            &mut out,
+        );
+        if let Some(s) = harvest_season {
+            for i in 0..t.rows() {
+                harvest::harvest_team(t, i, s, hands[i], ctx, p, k, &mut out);
+            }
+        } else if let Some(s) = estimate_season {
+            for i in 0..t.rows() {
                 harvest::estimate_team(t, i, s, ctx, p, k);
             }
         }

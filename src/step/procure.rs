@@ -28,10 +28,17 @@ pub fn floor_kg(k: &Knobs, people: u32) -> u64 {
     kg(k.retention_floor_kg * f64::from(people) * k.floor_days / 365.25)
 }
 
+/// The resale paid on a request of `request` kg when the centre fills the share `fill` of
+/// the requests.
+#[inline(always)]
+pub fn resale_kg(request: u32, fill: f64) -> u64 {
+    kg(f64::from(request) * fill)
+}
+
 /// Pays team `i` the share `fill` of the resale it asked for last month.
 #[inline(always)]
 pub fn receive_resale(t: &mut TeamsMut<'_>, i: usize, fill: f64, out: &mut CommuneMonth) {
-    let r = kg(f64::from(t.resale_request_kg[i]) * fill);
+    let r = resale_kg(t.resale_request_kg[i], fill);
     add(&mut t.grain_kg[i], r);
     t.resale_request_kg[i] = 0;
     out.resale_kg += r;
