@@ -150,7 +150,7 @@ fn deaths(
 /// People as f32, through i32: a team's people are far below 2^31, so this is `n as f32`, in
 /// one instruction that SSE2 also has for four lanes (it has none from u32).
 #[inline(always)]
-fn count(n: u32) -> f32 {
+pub(super) fn count(n: u32) -> f32 {
     n as i32 as f32
 }
 

@@ -63,6 +63,7 @@ pub fn new_year(world: &mut World, p: &Params, k: &Knobs, seed: u64) {
 
 /// Output of team `i`'s crop of season `s` at normal harvest losses, for its labour index
 /// `labour` (1 = normal) and the commune's weather.
+#[inline(always)]
 fn potential(
     t: &TeamsMut<'_>,
     i: usize,
@@ -92,6 +93,7 @@ fn potential(
 /// The team's pre-harvest estimate (估产): the standing crop judged from labour so far,
 /// less what its households mean to hide.
 #[allow(clippy::too_many_arguments)]
+#[inline(always)]
 pub fn estimate_team(
     t: &mut TeamsMut<'_>,
     i: usize,
@@ -108,6 +110,7 @@ pub fn estimate_team(
 }
 
 /// Share of output team `i` hides: only households that cook for themselves can hide grain.
+#[inline(always)]
 fn hiding_share(t: &TeamsMut<'_>, i: usize) -> f64 {
     match t.mess[i] {
         MessMode::Household | MessMode::Dissolved => f64::from(t.concealment[i]),
@@ -139,6 +142,7 @@ pub fn kg32(x: f64) -> u32 {
 /// Harvests season `s` for team `i`. `farm` is this month's farm labour relative to normal:
 /// missing hands leave grain in the field.
 #[allow(clippy::too_many_arguments)]
+#[inline(always)]
 pub fn harvest_team(
     t: &mut TeamsMut<'_>,
     i: usize,

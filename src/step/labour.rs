@@ -6,7 +6,7 @@
 //! zeal; canteens take cooks; the rest farms. Farm labour, times effort and again h(Res) of the
 //! workers, accumulates over the growing months into the season's labour index.
 
-use super::demography::LANES;
+use super::demography::{LANES, count};
 use super::simd::kernel;
 use super::{CommuneCtx, CommuneMonth, Knobs, calendar};
 use crate::scenario::Params;
@@ -80,7 +80,7 @@ pub fn team_labour(
 ) -> TeamLabour {
     let mut supply = 0.0f32;
     for a in 0..N_AGE {
-        supply += pop[a] as f32 * k.labour_days[a] * eff[a];
+        supply += count(pop[a]) * k.labour_days[a] * eff[a];
     }
     let supply = f64::from(supply);
     let in_canteen = matches!(mess, MessMode::Free | MessMode::Rationed);
@@ -90,7 +90,7 @@ pub fn team_labour(
     let farm = (supply * (1.0 - drafted) - mess).max(0.0);
 
     let workers = pop[MEN] + pop[WOMEN];
-    let mean_eff = (eff[MEN] * pop[MEN] as f32 + eff[WOMEN] * pop[WOMEN] as f32) / workers as f32;
+    let mean_eff = (eff[MEN] * count(pop[MEN]) + eff[WOMEN] * count(pop[WOMEN])) / count(workers);
     let work_eff = if workers == 0 { 1.0 } else { mean_eff };
     let base = f64::from(base_labour);
     let present = farm * f64::from(work_eff) / base;
