@@ -123,8 +123,18 @@ fn hiding_share(t: &TeamsMut<'_>, i: usize) -> f64 {
 pub fn kg(x: f64) -> u64 {
     // Half up. Written without `round` (a library call on baseline x86-64) and through i64,
     // whose conversion is one instruction where u64's is a branchy sequence; `max` (not a
-    // branch, which mispredicts) makes non-positive amounts and NaN 0.
-    (x.max(0.0) + 0.5) as i64 as u64
+    // branch, which mispredicts) makes non-positive amounts and NaN 0. `y` is then never NaN,
+    // so the saturating `as i64` needs only its upper limit: one compare and a select instead
+    // of the two of `as` (which also checks for NaN).
+    const LIMIT: f64 = 9_223_372_036_854_775_808.0; // 2^63
+    let y = x.max(0.0) + 0.5;
+    // SAFETY: in this branch `0.5 <= y < 2^63`, whose truncation is in range.
+    let n = if y < LIMIT {
+        unsafe { y.to_int_unchecked::<i64>() }
+    } else {
+        i64::MAX
+    };
+    n as u64
 }
 
 /// [`kg`] for team-sized amounts, saturating at `u32::MAX`: `kg(x).min(u32::MAX)` for every
@@ -220,8 +230,8 @@ pub fn add(stock: &mut u32, x: u64) {
 mod tests {
     use super::*;
 
-    #[test]
-    fn kg32_is_kg_limited_to_u32() {
+    /// Amounts to round: the edges of every range the conversions treat apart.
+    fn amounts() -> Vec<f64> {
         let mut xs = vec![
             f64::NAN,
             -f64::NAN,
@@ -242,12 +252,31 @@ mod tests {
             4_294_967_295.5,
             4_294_967_296.0,
             9.3e18,
+            9_223_372_036_854_775_807.0,
+            9_223_372_036_854_775_807.5,
+            9_223_372_036_854_774_784.0,
+            18_446_744_073_709_551_615.0,
         ];
         for k in 0..2000 {
             xs.push(k as f64 * 0.25 - 10.0);
             xs.push(1.37f64.powi(k % 80) * (k as f64).sin());
+            xs.push(2f64.powi(k % 70) * (k as f64).cos().abs());
         }
-        for x in xs {
+        xs
+    }
+
+    #[test]
+    fn kg_is_the_saturating_conversion_of_half_up() {
+        for x in amounts() {
+            for y in [x, x.next_up(), x.next_down()] {
+                assert_eq!(kg(y), (y.max(0.0) + 0.5) as i64 as u64, "{y}");
+            }
+        }
+    }
+
+    #[test]
+    fn kg32_is_kg_limited_to_u32() {
+        for x in amounts() {
             for y in [x, x.next_up(), x.next_down()] {
                 assert_eq!(kg32(y), kg(y).min(u64::from(u32::MAX)) as u32, "{y}");
             }
