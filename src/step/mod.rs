@@ -947,8 +947,8 @@ fn commune_pass_a(
             &mut out,
         );
         if let Some(s) = harvest_season {
-            for i in 0..t.rows() {
-                harvest::harvest_team(t, i, s, hands[i], ctx, p, k, &mut out);
+            for (i, &farm) in hands.iter().enumerate().take(t.rows()) {
+                harvest::harvest_team(t, i, s, farm, ctx, p, k, &mut out);
             }
         } else if let Some(s) = estimate_season {
             for i in 0..t.rows() {
