@@ -870,7 +870,8 @@ fn arrive_lanes(
     out: &mut CommuneMonth,
 ) {
     let n = pop.len().min(demography::LANES);
-    let (pop, grain, hidden, request) = (&pop[..n], &mut grain[..n], &hidden[..n], &mut request[..n]);
+    let (pop, hidden) = (&pop[..n], &hidden[..n]);
+    let (grain, request) = (&mut grain[..n], &mut request[..n]);
     let mut grain_start = 0u64;
     for j in 0..n {
         grain_start += u64::from(grain[j]) + u64::from(hidden[j]);
@@ -923,6 +924,9 @@ fn commune_pass_a(
     for first in (0..rows).step_by(demography::LANES) {
         let mut t = t.slice(first..rows.min(first + demography::LANES));
         let t = &mut t;
+        // Each phase runs over the whole batch: what a team's phases read of each other is
+        // its own (the hands of its labour, the grain its resale brought), and the commune's
+        // floating-point sums are still added team by team in order.
         arrive_lanes(
             k.simd,
             t.pop,
