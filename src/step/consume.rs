@@ -9,7 +9,7 @@
 //! ```
 //! Canteens lose a share w of the grain they draw to waste, theft and cooking.
 
-use super::demography::{Groups, Intakes, LANES, Lanes, batch, whole};
+use super::demography::{Intakes, LANES};
 use super::procure;
 use super::simd::kernel;
 use super::{CommuneMonth, Knobs, calendar};
@@ -259,9 +259,6 @@ fn resale_request(stock: u32, hidden: u32, expected: f64, ae: f64, r: &Rules, k:
 /// With `procure` (in procurement months) this month's procurement, then the meals, of the
 /// first `n` teams of `t` (at most [`LANES`]): [`procure::deliver`], and the regime, ration,
 /// intake and resale request of each team. Sets what each group ate in `intakes`.
-///
-/// Plumbing: a whole batch is changed in place; a partial one is copied into a batch padded
-/// with empty teams (no people, grain or quota: they add nothing to the sums) and back.
 #[inline(always)]
 pub fn eat_batch(
     t: &mut TeamsMut<'_>,
@@ -273,75 +270,43 @@ pub fn eat_batch(
     intakes: &mut Intakes,
 ) {
     let rows = 0..n.min(LANES).min(t.rows());
-    if rows.len() == LANES {
-        procure_and_eat(
-            k.simd,
-            whole(&mut t.pop[rows.clone()]),
-            whole(&mut t.base_output_kg[rows.clone()]),
-            whole(&mut t.canteen_rank[rows.clone()]),
-            whole(&mut t.quota_kg[rows.clone()]),
-            whole(&mut t.grain_kg[rows.clone()]),
-            whole(&mut t.hidden_kg[rows.clone()]),
-            whole(&mut t.mess[rows.clone()]),
-            whole(&mut t.canteen_months[rows.clone()]),
-            whole(&mut t.resale_request_kg[rows]),
-            procure,
-            intakes,
-            p,
-            k,
-            out,
-        );
-        return;
-    }
-    let mut quota = batch(&t.quota_kg[rows.clone()], 0);
-    let mut grain = batch(&t.grain_kg[rows.clone()], 0);
-    let mut hidden = batch(&t.hidden_kg[rows.clone()], 0);
-    let mut mess = batch(&t.mess[rows.clone()], MessMode::Household);
-    let mut months = batch(&t.canteen_months[rows.clone()], 0);
-    let mut request = [0; LANES];
     procure_and_eat(
         k.simd,
-        &batch(&t.pop[rows.clone()], [0; N_AGE]),
-        &batch(&t.base_output_kg[rows.clone()], 0.0),
-        &batch(&t.canteen_rank[rows.clone()], 0.0),
-        &mut quota,
-        &mut grain,
-        &mut hidden,
-        &mut mess,
-        &mut months,
-        &mut request,
+        &t.pop[rows.clone()],
+        &t.base_output_kg[rows.clone()],
+        &t.canteen_rank[rows.clone()],
+        &mut t.quota_kg[rows.clone()],
+        &mut t.grain_kg[rows.clone()],
+        &mut t.hidden_kg[rows.clone()],
+        &mut t.mess[rows.clone()],
+        &mut t.canteen_months[rows.clone()],
+        &mut t.resale_request_kg[rows],
         procure,
         intakes,
         p,
         k,
         out,
     );
-    let n = rows.len();
-    t.quota_kg[rows.clone()].copy_from_slice(&quota[..n]);
-    t.grain_kg[rows.clone()].copy_from_slice(&grain[..n]);
-    t.hidden_kg[rows.clone()].copy_from_slice(&hidden[..n]);
-    t.mess[rows.clone()].copy_from_slice(&mess[..n]);
-    t.canteen_months[rows.clone()].copy_from_slice(&months[..n]);
-    t.resale_request_kg[rows].copy_from_slice(&request[..n]);
 }
 
 kernel! {
-/// [`eat_batch`] on a batch's columns, in the instruction set `simd`; with `procure`, the
-/// month's procurement first.
+/// [`eat_batch`] on a batch's columns (at most [`LANES`] teams, as many in each), in the
+/// instruction set `simd`; with `procure`, the month's procurement first.
 ///
 /// Out of line, so that its arguments are known not to overlap, and in straight loops over
 /// the batch's teams, which the compiler vectorises: every value is computed by the same
-/// operations as for one team alone, so the results are the same bits.
+/// operations as for one team alone, so the results are the same bits. The columns are
+/// changed in place, a partial batch too (no copies, but a scalar remainder).
 fn procure_and_eat(
-    pop: &Groups<u32>,
-    base_output: &Lanes<f32>,
-    rank: &Lanes<f32>,
-    quota: &mut Lanes<u32>,
-    stock: &mut Lanes<u32>,
-    hidden: &mut Lanes<u32>,
-    mode: &mut Lanes<MessMode>,
-    months: &mut Lanes<u8>,
-    request: &mut Lanes<u32>,
+    pop: &[[u32; N_AGE]],
+    base_output: &[f32],
+    rank: &[f32],
+    quota: &mut [u32],
+    stock: &mut [u32],
+    hidden: &mut [u32],
+    mode: &mut [MessMode],
+    months: &mut [u8],
+    request: &mut [u32],
     procure: bool,
     intakes: &mut Intakes,
     p: &Params,
@@ -349,13 +314,17 @@ fn procure_and_eat(
     out: &mut CommuneMonth,
 ) {
     let (meals, rules) = (&k.meals, &Rules::new(p));
+    let n = pop.len().min(LANES);
+    let (pop, base_output, rank) = (&pop[..n], &base_output[..n], &rank[..n]);
+    let (quota, stock, hidden) = (&mut quota[..n], &mut stock[..n], &mut hidden[..n]);
+    let (mode, months, request) = (&mut mode[..n], &mut months[..n], &mut request[..n]);
     // What the meals need of the teams' people.
     let mut ae = [0.0f64; LANES];
     let mut work_ae = [0.0f64; LANES];
     let mut rest_ae = [0.0f64; LANES];
     let mut workers = [0u32; LANES];
     let mut others = [0u32; LANES];
-    for j in 0..LANES {
+    for j in 0..n {
         let pop = &pop[j];
         ae[j] = adult_equivalents(pop);
         let (mut w, mut r) = (0.0f64, 0.0f64);
@@ -376,7 +345,7 @@ fn procure_and_eat(
     if procure {
         let due = calendar::procurement_due(k.month.month());
         let mut sum = [0u64; 3];
-        for j in 0..LANES {
+        for j in 0..n {
             let people = workers[j] + others[j];
             let d = procure::deliver(&mut quota[j], &mut stock[j], &mut hidden[j], people, due, k);
             sum[0] += u64::from(d.seized);
@@ -392,7 +361,7 @@ fn procure_and_eat(
     let mut kcal_rest = [0.0f32; LANES];
     let (mut eaten_kg, mut waste_kg, mut in_canteens, mut below) = (0u64, 0u64, 0u64, 0u64);
     let (mut seized, mut asked) = (0u64, 0u64);
-    for j in 0..LANES {
+    for j in 0..n {
         let covered = f64::from(rank[j]) < k.canteen_coverage;
         let opens;
         (mode[j], months[j], opens) = regime(covered, mode[j], months[j]);
@@ -448,7 +417,7 @@ fn procure_and_eat(
     out.below_subsistence_thirds += below;
     out.resale_request_kg += asked;
 
-    for j in 0..LANES {
+    for j in 0..n {
         intakes.kcal[j] = std::array::from_fn(|a| {
             if WORKING[a] {
                 kcal_work[j]

@@ -32,10 +32,10 @@ const AGEING_YEARS: [u32; N_AGE] = [5, 10, 45, 45, 0];
 pub const LANES: usize = 32;
 
 /// One value for each team of a batch.
-pub(super) type Lanes<T> = [T; LANES];
+type Lanes<T> = [T; LANES];
 
 /// The age-group arrays of a batch's teams, side by side.
-pub(super) type Groups<T> = [[T; N_AGE]; LANES];
+type Groups<T> = [[T; N_AGE]; LANES];
 
 /// The batch's values in a row.
 #[inline(always)]
@@ -499,13 +499,13 @@ fn update_lanes(
 
 /// `LANES` rows as a batch.
 #[inline(always)]
-pub(super) fn whole<R>(rows: &mut [R]) -> &mut [R; LANES] {
+fn whole<R>(rows: &mut [R]) -> &mut [R; LANES] {
     rows.try_into().expect("a whole batch")
 }
 
 /// The rows as a batch; lanes past the rows hold `fill`.
 #[inline(always)]
-pub(super) fn batch<R: Copy>(rows: &[R], fill: R) -> [R; LANES] {
+fn batch<R: Copy>(rows: &[R], fill: R) -> [R; LANES] {
     let mut lanes = [fill; LANES];
     let n = rows.len().min(LANES);
     lanes[..n].copy_from_slice(&rows[..n]);
