@@ -429,3 +429,244 @@ fn procure_and_eat(
     }
 }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::step::harvest::{add, kg, kg32};
+    use crate::step::procure::floor_kg;
+    use crate::time::Month;
+    use crate::world::TeamColumns;
+
+    /// Procurement and the meals of team `i` as they were written before the batches, one
+    /// branch per regime: the reference the batched code must match bit for bit.
+    fn reference(
+        t: &mut TeamsMut<'_>,
+        i: usize,
+        p: &Params,
+        k: &Knobs,
+        out: &mut CommuneMonth,
+    ) -> Intake {
+        let due = calendar::procurement_due(k.month.month());
+        if due != 0.0 && t.quota_kg[i] != 0 {
+            let seized = kg(k.seizure * f64::from(t.hidden_kg[i])).min(u64::from(t.hidden_kg[i]));
+            t.hidden_kg[i] -= seized as u32;
+            add(&mut t.grain_kg[i], seized);
+            out.seized_kg += seized;
+            let floor = floor_kg(k, t.pop[i].iter().sum());
+            let ask = kg(f64::from(t.quota_kg[i]) * due).min(u64::from(t.quota_kg[i]));
+            let give = ask.min(u64::from(t.grain_kg[i]).saturating_sub(floor));
+            t.grain_kg[i] -= give as u32;
+            t.quota_kg[i] -= give as u32;
+            out.procured_kg += give;
+            if due >= 1.0 {
+                out.quota_shortfall_kg += u64::from(t.quota_kg[i]);
+                t.quota_kg[i] = 0;
+            }
+        }
+        let (m, n, meals) = (&p.mess_halls, &p.nutrition, &k.meals);
+        let pop = t.pop[i];
+        let ae = adult_equivalents(&pop);
+        let horizon = k.days_to_october;
+        let expected = f64::from(t.base_output_kg[i]) * k.summer_expectation;
+        let ration = n.ration_kg;
+        let covered = f64::from(t.canteen_rank[i]) < k.canteen_coverage;
+        match (covered, t.mess[i]) {
+            (true, MessMode::Household | MessMode::Dissolved) => {
+                t.mess[i] = if t.mess[i] == MessMode::Household {
+                    MessMode::Free
+                } else {
+                    MessMode::Rationed
+                };
+                t.canteen_months[i] = 0;
+                let h = u64::from(t.hidden_kg[i]);
+                add(&mut t.grain_kg[i], h);
+                t.hidden_kg[i] = 0;
+                out.seized_kg += h;
+            }
+            (true, _) => t.canteen_months[i] = t.canteen_months[i].saturating_add(1),
+            (false, MessMode::Free | MessMode::Rationed) => t.mess[i] = MessMode::Dissolved,
+            (false, _) => {}
+        }
+        if t.mess[i] == MessMode::Free
+            && (f64::from(t.canteen_months[i]) >= m.free_months
+                || f64::from(t.grain_kg[i]) + expected < ration * ae * horizon)
+        {
+            t.mess[i] = MessMode::Rationed;
+        }
+        let g = f64::from(t.grain_kg[i]);
+        let in_canteen = matches!(t.mess[i], MessMode::Free | MessMode::Rationed);
+        let majority = if in_canteen {
+            (1.0 / (1.0 + m.cadre_uplift * (m.cadre_share + p.labour.mess_staff))) as f32
+        } else {
+            1.0
+        };
+        let mut factors = [majority; N_AGE];
+        let (stock, hidden) = (t.grain_kg[i], t.hidden_kg[i]);
+        let month = ae * meals.days;
+        let per_kg = if month > 0.0 { 1.0 / month } else { 0.0 };
+        let spread = meals.spread;
+        let (c, drawn_from_hidden, drawn) = if ae <= 0.0 {
+            (0.0, 0, 0)
+        } else {
+            match t.mess[i] {
+                MessMode::Household | MessMode::Dissolved => {
+                    let eat =
+                        kg32((ration * month).min((g + f64::from(hidden) + expected) * spread))
+                            .min(stock.saturating_add(hidden));
+                    let from_hidden = eat.min(hidden);
+                    (f64::from(eat) * per_kg, from_hidden, eat - from_hidden)
+                }
+                MessMode::Free => {
+                    let want = meals.free_ration * month / (1.0 - m.waste);
+                    let drawn = kg32(want).min(stock);
+                    (f64::from(drawn) * (1.0 - m.waste) * per_kg, 0, drawn)
+                }
+                MessMode::Rationed => {
+                    let c = ration.min((1.0 - m.waste) * (g + expected) * spread * per_kg);
+                    let drawn = kg32(c * month / (1.0 - m.waste)).min(stock);
+                    let (mut w, mut r) = (0.0f64, 0.0f64);
+                    for a in 0..N_AGE {
+                        let x = f64::from(pop[a]) * f64::from(ADULT_EQUIVALENT[a]);
+                        if WORKING[a] { w += x } else { r += x }
+                    }
+                    let worker = (ae / (w + m.nonworker_ration * r)) as f32;
+                    for a in 0..N_AGE {
+                        factors[a] = majority
+                            * if WORKING[a] {
+                                worker
+                            } else {
+                                worker * m.nonworker_ration as f32
+                            };
+                    }
+                    (f64::from(drawn) * (1.0 - m.waste) * per_kg, 0, drawn)
+                }
+            }
+        };
+        t.hidden_kg[i] -= drawn_from_hidden;
+        t.grain_kg[i] -= drawn;
+        let total = drawn + drawn_from_hidden;
+        let eaten = kg32(c * month).min(total);
+        out.eaten_kg += u64::from(eaten);
+        out.waste_kg += u64::from(total - eaten);
+        if in_canteen {
+            out.in_canteens += u64::from(pop.iter().sum::<u32>());
+        }
+        let rationed = t.mess[i] == MessMode::Rationed;
+        let grain_kcal = (c * n.kcal_per_kg) as f32;
+        let mut kcal = [0.0f32; N_AGE];
+        let limits = meals.limits[usize::from(rationed)];
+        let mut below_thirds = 0u32;
+        for a in 0..N_AGE {
+            kcal[a] = factors[a] * grain_kcal + meals.supplement;
+            let below = limits.iter().filter(|&&l| kcal[a] < l).count() as u32;
+            below_thirds += pop[a] * below;
+        }
+        out.below_subsistence_thirds += u64::from(below_thirds);
+        let held = f64::from(t.grain_kg[i]) + f64::from(t.hidden_kg[i]) + expected;
+        let ask = kg32(k.resale * (ration * ae * horizon - held).max(0.0));
+        t.resale_request_kg[i] = ask;
+        out.resale_request_kg += u64::from(ask);
+        Intake { kcal, rationed }
+    }
+
+    /// Teams of every kind: empty, tiny, huge stocks and quotas (up to `u32::MAX`), every
+    /// regime, in and out of the canteens' coverage.
+    fn teams(n: usize, seed: u64) -> TeamColumns {
+        let mut x = seed;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let mut t = TeamColumns::default();
+        t.grow(n);
+        for i in 0..n {
+            let size = [0, 1, 30, 200, 5_000][(next() % 5) as usize];
+            t.pop[i] = std::array::from_fn(|_| (next() % (size + 1)) as u32);
+            let amount = |r: u64| match r % 6 {
+                0 => 0,
+                1 => (r >> 8) as u32 % 100,
+                2 => (r >> 8) as u32 % 100_000,
+                3 => u32::MAX - (r >> 8) as u32 % 1_000,
+                4 => (1 << 31) + (r >> 8) as u32 % 1_000,
+                _ => (r >> 8) as u32,
+            };
+            t.grain_kg[i] = amount(next());
+            t.hidden_kg[i] = amount(next());
+            t.quota_kg[i] = amount(next());
+            t.base_output_kg[i] = (next() % 1_000_000) as f32;
+            t.canteen_rank[i] = (next() % 1000) as f32 / 1000.0;
+            t.mess[i] = [
+                MessMode::Household,
+                MessMode::Free,
+                MessMode::Rationed,
+                MessMode::Dissolved,
+            ][(next() % 4) as usize];
+            t.canteen_months[i] = [0, 1, 3, 254, 255][(next() % 5) as usize];
+        }
+        t
+    }
+
+    #[test]
+    fn batched_meals_are_the_one_team_formulation_bit_for_bit() {
+        let mut p = Params::defaults();
+        // Canteens cover half of the teams.
+        p.mess_halls.coverage = crate::time::Schedule::constant(0.5);
+        for (year, month) in [
+            (1957, 3),
+            (1958, 10),
+            (1958, 12),
+            (1959, 8),
+            (1959, 11),
+            (1960, 1),
+            (1961, 6),
+        ] {
+            let k = Knobs::at(&p, Month::new(year, month), 1.0);
+            let procure = calendar::procurement_due(month) != 0.0;
+            for (n, seed) in [(LANES, 1), (LANES, 2), (7, 3), (1, 4), (2 * LANES + 5, 5)] {
+                let mut old = teams(n, seed * 31 + u64::from(month));
+                let mut new = old.clone();
+                let (mut out_old, mut out_new) = (CommuneMonth::default(), CommuneMonth::default());
+                let mut old_intakes = Vec::new();
+                let mut new_intakes = Vec::new();
+                {
+                    let v = &mut old.split(&[0, n as u32])[0];
+                    for i in 0..n {
+                        old_intakes.push(reference(v, i, &p, &k, &mut out_old));
+                    }
+                }
+                {
+                    let v = &mut new.split(&[0, n as u32])[0];
+                    for first in (0..n).step_by(LANES) {
+                        let rows = first..n.min(first + LANES);
+                        let mut intakes = Intakes::default();
+                        eat_batch(
+                            &mut v.slice(rows.clone()),
+                            rows.len(),
+                            procure,
+                            &p,
+                            &k,
+                            &mut out_new,
+                            &mut intakes,
+                        );
+                        for j in 0..rows.len() {
+                            new_intakes.push(Intake {
+                                kcal: intakes.kcal[j],
+                                rationed: intakes.rationed[j],
+                            });
+                        }
+                    }
+                }
+                let when = format!("{year}-{month}, {n} teams, seed {seed}");
+                assert_eq!(format!("{old:?}"), format!("{new:?}"), "{when}");
+                assert_eq!(format!("{out_old:?}"), format!("{out_new:?}"), "{when}");
+                for (a, b) in old_intakes.iter().zip(&new_intakes) {
+                    assert_eq!(a.kcal.map(f32::to_bits), b.kcal.map(f32::to_bits), "{when}");
+                    assert_eq!(a.rationed, b.rationed, "{when}");
+                }
+            }
+        }
+    }
+}
