@@ -9,11 +9,15 @@
 //! ```
 //! Canteens lose a share w of the grain they draw to waste, theft and cooking.
 
-use super::{CommuneMonth, Knobs};
+use super::demography::{Intakes, LANES};
+use super::procure;
+use super::simd::kernel;
+use super::{CommuneMonth, Knobs, calendar};
 use crate::scenario::Params;
-use crate::step::harvest::{add, kg32};
+use crate::step::harvest::kg32_lanes;
 use crate::step::procure::adult_equivalents;
 use crate::world::{ADULT_EQUIVALENT, MessMode, N_AGE, TeamsMut, WORKING};
+use std::hint::select_unpredictable as select;
 
 /// Offsets of three equally likely intake levels, ±√1.5 and 0: intake multipliers
 /// `1 + z·cv` then have mean 1 and coefficient of variation exactly `cv`.
@@ -71,8 +75,42 @@ pub fn supplement_kcal(p: &Params, month: crate::time::Month) -> f64 {
         + p.nutrition.plot_kcal * p.incentives.private_plots.at(month)
 }
 
-/// Updates team `i`'s mess-hall regime, feeds it, and returns what each group ate.
-#[inline(always)]
+/// The parameters the meals read, as the team loops use them (worked out once a batch).
+#[derive(Clone, Copy, Debug)]
+struct Rules {
+    /// The ration, kg per adult equivalent per day.
+    ration: f64,
+    /// The share of the grain a canteen draws that is eaten, 1 − w.
+    kept: f64,
+    /// ξ: a non-worker's canteen ration per worker's, and as f32.
+    nonworker: f64,
+    nonworker32: f32,
+    /// Canteen intake of everyone but the cadres and staff, per ration: 1 / (1 + ς·share).
+    majority: f32,
+    /// Energy per kg of grain, kcal.
+    kcal_per_kg: f64,
+    /// Months of free supply before a canteen rations.
+    free_months: f64,
+}
+
+impl Rules {
+    #[inline(always)]
+    fn new(p: &Params) -> Rules {
+        let (m, n) = (&p.mess_halls, &p.nutrition);
+        Rules {
+            ration: n.ration_kg,
+            kept: 1.0 - m.waste,
+            nonworker: m.nonworker_ration,
+            nonworker32: m.nonworker_ration as f32,
+            majority: (1.0 / (1.0 + m.cadre_uplift * (m.cadre_share + p.labour.mess_staff))) as f32,
+            kcal_per_kg: n.kcal_per_kg,
+            free_months: m.free_months,
+        }
+    }
+}
+
+/// Updates team `i`'s mess-hall regime, feeds it, and returns what each group ate: [`eat_batch`]
+/// on a batch of one.
 pub fn eat(
     t: &mut TeamsMut<'_>,
     i: usize,
@@ -80,134 +118,555 @@ pub fn eat(
     k: &Knobs,
     out: &mut CommuneMonth,
 ) -> Intake {
-    let m = &p.mess_halls;
-    let n = &p.nutrition;
-    let meals = &k.meals;
-    let days = meals.days;
-    let pop = t.pop[i];
-    let ae = adult_equivalents(&pop);
-    // Households ration their grain over the whole grain year, counting on a normal summer
-    // harvest (less the normal procurement rate) if it is still to come.
-    let horizon = k.days_to_october;
-    let expected = f64::from(t.base_output_kg[i]) * k.summer_expectation;
-    let ration = n.ration_kg;
-
-    // Regime.
-    let covered = f64::from(t.canteen_rank[i]) < k.canteen_coverage;
-    match (covered, t.mess[i]) {
-        // A canteen that opens for the first time starts with free supply; one re-imposed
-        // after closing (as in November 1959) rations from the start.
-        (true, MessMode::Household | MessMode::Dissolved) => {
-            t.mess[i] = if t.mess[i] == MessMode::Household {
-                MessMode::Free
-            } else {
-                MessMode::Rationed
-            };
-            t.canteen_months[i] = 0;
-            // Household stocks (and cookware) go to the canteen.
-            let h = u64::from(t.hidden_kg[i]);
-            add(&mut t.grain_kg[i], h);
-            t.hidden_kg[i] = 0;
-            out.seized_kg += h;
-        }
-        (true, _) => t.canteen_months[i] = t.canteen_months[i].saturating_add(1),
-        (false, MessMode::Free | MessMode::Rationed) => t.mess[i] = MessMode::Dissolved,
-        (false, _) => {}
+    let mut intakes = Intakes::default();
+    eat_batch(&mut t.slice(i..i + 1), 1, false, p, k, out, &mut intakes);
+    Intake {
+        kcal: intakes.kcal[0],
+        rationed: intakes.rationed[0],
     }
-    if t.mess[i] == MessMode::Free
-        && (f64::from(t.canteen_months[i]) >= m.free_months
-            || f64::from(t.grain_kg[i]) + expected < ration * ae * horizon)
-    {
-        t.mess[i] = MessMode::Rationed;
-    }
+}
 
-    // Grain per adult equivalent per day, and grain drawn from the stocks.
-    let g = f64::from(t.grain_kg[i]);
-    // In canteens, cadres and staff eat (1 + ς) times the ration; everyone else a little less.
-    let in_canteen = matches!(t.mess[i], MessMode::Free | MessMode::Rationed);
-    let majority = if in_canteen {
-        (1.0 / (1.0 + m.cadre_uplift * (m.cadre_share + p.labour.mess_staff))) as f32
-    } else {
-        1.0
-    };
-    let mut factors = [majority; N_AGE];
-    // Team quantities fit in u32 (as the stocks do), whose conversions to f64 are exact and
-    // cheap; u64's are a branchy sequence on baseline x86-64.
-    let stock = t.grain_kg[i];
-    let hidden = t.hidden_kg[i];
+/// A team's mess-hall regime this month, from last month's `mode` and its `months` in a canteen,
+/// as its canteen is `covered` or not: a canteen opens while the team's rank is below the
+/// coverage and closes above it. Returns the regime, the months in a canteen, and whether a
+/// canteen opens (and takes the households' hidden grain). Without branches, as [`ration`].
+#[inline(always)]
+fn regime(covered: bool, mode: MessMode, months: u8) -> (MessMode, u8, bool) {
+    let canteen = matches!(mode, MessMode::Free | MessMode::Rationed);
+    // A canteen that opens for the first time starts with free supply; one re-imposed after
+    // closing (as in November 1959) rations from the start.
+    let opened = select(
+        mode == MessMode::Household,
+        MessMode::Free,
+        MessMode::Rationed,
+    );
+    let open = select(canteen, mode, opened);
+    let closed = select(canteen, MessMode::Dissolved, mode);
+    let opens = covered & !canteen;
+    let months = select(covered, months.saturating_add(1), months);
+    (
+        select(covered, open, closed),
+        select(opens, 0, months),
+        opens,
+    )
+}
+
+/// True if a free-supply canteen turns to rationing: its free months are over, or the team's
+/// `stock` with the `expected` summer harvest would not feed its `ae` adult equivalents the
+/// ration until the October harvest.
+#[inline(always)]
+fn rations(months: u8, stock: u32, expected: f64, ae: f64, r: &Rules, k: &Knobs) -> bool {
+    (f64::from(months) >= r.free_months)
+        | (f64::from(stock) + expected < r.ration * ae * k.days_to_october)
+}
+
+/// What a team draws from its stocks this month and what it eats.
+#[derive(Clone, Copy, Debug)]
+struct Ration {
+    /// Grain eaten per adult equivalent per day, kg.
+    c: f64,
+    /// Grain drawn from the collective stock and from the hidden grain, kg.
+    drawn: u32,
+    from_hidden: u32,
+    /// Each worker's and each non-worker's share of `c` (cadres and staff take more in canteens;
+    /// under rationing non-workers get ξ of a worker's ration).
+    work: f32,
+    rest: f32,
+}
+
+/// The ration of a team of `ae` adult equivalents (`work_ae` of them in the working groups,
+/// `rest_ae` in the others) under regime `mode`, with `stock` kg in store, `hidden` kg hidden
+/// by its households and `expected` kg still to come from the summer harvest (the equations
+/// at the top).
+///
+/// Without branches, so that a batch's loop over its teams runs in vector instructions: what
+/// differs between the regimes is selected before it is worked out, and each amount is still
+/// computed by the same operations as with a branch per regime.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn ration(
+    mode: MessMode,
+    ae: f64,
+    work_ae: f64,
+    rest_ae: f64,
+    stock: u32,
+    hidden: u32,
+    expected: f64,
+    meals: &Meals,
+    r: &Rules,
+) -> Ration {
+    let (ration, spread, kept) = (r.ration, meals.spread, r.kept);
+    let g = f64::from(stock);
     // Rations are in kg per adult equivalent per day; `month` converts them to the team's kg
     // this month and `per_kg` back (one division per team).
-    let month = ae * days;
-    let per_kg = if month > 0.0 { 1.0 / month } else { 0.0 };
-    let spread = meals.spread;
-    let (c, drawn_from_hidden, drawn) = if ae <= 0.0 {
-        (0.0, 0, 0)
-    } else {
-        match t.mess[i] {
-            MessMode::Household | MessMode::Dissolved => {
-                let eat = kg32((ration * month).min((g + f64::from(hidden) + expected) * spread))
-                    .min(stock.saturating_add(hidden));
-                let from_hidden = eat.min(hidden);
-                (f64::from(eat) * per_kg, from_hidden, eat - from_hidden)
-            }
-            MessMode::Free => {
-                let want = meals.free_ration * month / (1.0 - m.waste);
-                let drawn = kg32(want).min(stock);
-                (f64::from(drawn) * (1.0 - m.waste) * per_kg, 0, drawn)
-            }
-            MessMode::Rationed => {
-                let c = ration.min((1.0 - m.waste) * (g + expected) * spread * per_kg);
-                let drawn = kg32(c * month / (1.0 - m.waste)).min(stock);
-                // Non-workers get ξ of a worker's ration; the total is unchanged.
-                let (mut w, mut r) = (0.0f64, 0.0f64);
-                for a in 0..N_AGE {
-                    let x = f64::from(pop[a]) * f64::from(ADULT_EQUIVALENT[a]);
-                    if WORKING[a] { w += x } else { r += x }
-                }
-                let worker = (ae / (w + m.nonworker_ration * r)) as f32;
-                for a in 0..N_AGE {
-                    factors[a] = majority
-                        * if WORKING[a] {
-                            worker
-                        } else {
-                            worker * m.nonworker_ration as f32
-                        };
-                }
-                (f64::from(drawn) * (1.0 - m.waste) * per_kg, 0, drawn)
+    let month = ae * meals.days;
+    let per_kg = select(month > 0.0, 1.0 / month, 0.0);
+
+    let canteen = matches!(mode, MessMode::Free | MessMode::Rationed);
+    let is_rationed = mode == MessMode::Rationed;
+    // Households ration their grain (hidden grain first) over the whole grain year, counting on
+    // a normal summer harvest (less the normal procurement rate) if it is still to come.
+    let home = (ration * month).min((g + f64::from(hidden) + expected) * spread);
+    // Canteens draw, before waste, as much as is wanted under free supply, and under rationing
+    // what the stock allows to the harvest, at most the ration; all from the collective stock.
+    let c_rationed = ration.min(kept * (g + expected) * spread * per_kg);
+    let canteen_ration = select(is_rationed, c_rationed, meals.free_ration);
+    let want = select(canteen, canteen_ration * month / kept, home);
+    let drawn = kg32_lanes(want).min(select(canteen, stock, stock.saturating_add(hidden)));
+    let from_hidden = select(canteen, 0, drawn.min(hidden));
+    // What is eaten, per adult equivalent per day (× 1 outside canteens changes nothing).
+    let c = f64::from(drawn) * select(canteen, kept, 1.0) * per_kg;
+    // Non-workers get ξ of a worker's ration; the total is unchanged.
+    let worker = (ae / (work_ae + r.nonworker * rest_ae)) as f32;
+
+    // In canteens, cadres and staff eat (1 + ς) times the ration; everyone else a little less.
+    let majority = select(canteen, r.majority, 1.0);
+    let (work, rest) = (majority * worker, majority * (worker * r.nonworker32));
+    let empty = ae <= 0.0;
+    let split = is_rationed && !empty;
+    Ration {
+        c: select(empty, 0.0, c),
+        drawn: select(empty, 0, drawn - from_hidden),
+        from_hidden: select(empty, 0, from_hidden),
+        work: select(split, work, majority),
+        rest: select(split, rest, majority),
+    }
+}
+
+/// Energy per adult equivalent per day of people who take `share` of a ration of `c` kg of
+/// grain, with the other foods.
+#[inline(always)]
+fn kcal(c: f64, share: f32, meals: &Meals, r: &Rules) -> f32 {
+    share * (c * r.kcal_per_kg) as f32 + meals.supplement
+}
+
+/// Terciles of a group below subsistence at intake `kcal`: a tercile is below if its intake,
+/// kcal·(1 + z·cv), is under the limit subsistence / (1 + z·cv).
+#[inline(always)]
+fn thirds_below(kcal: f32, limits: &[f32; 3]) -> u32 {
+    limits.iter().map(|&l| u32::from(kcal < l)).sum()
+}
+
+/// Resale request for next month of a team that holds `stock` and `hidden` kg and expects
+/// `expected` kg from the summer harvest: a share ρ of the gap between its need until October
+/// and what it holds and expects (§4.6).
+#[inline(always)]
+fn resale_request(stock: u32, hidden: u32, expected: f64, ae: f64, r: &Rules, k: &Knobs) -> u32 {
+    let held = f64::from(stock) + f64::from(hidden) + expected;
+    kg32_lanes(k.resale * (r.ration * ae * k.days_to_october - held).max(0.0))
+}
+
+/// With `procure` (in procurement months) this month's procurement, then the meals, of the
+/// first `n` teams of `t` (at most [`LANES`]): [`procure::deliver`], and the regime, ration,
+/// intake and resale request of each team. Sets what each group ate in `intakes`.
+#[inline(always)]
+pub fn eat_batch(
+    t: &mut TeamsMut<'_>,
+    n: usize,
+    procure: bool,
+    p: &Params,
+    k: &Knobs,
+    out: &mut CommuneMonth,
+    intakes: &mut Intakes,
+) {
+    let rows = 0..n.min(LANES).min(t.rows());
+    procure_and_eat(
+        k.simd,
+        &t.pop[rows.clone()],
+        &t.base_output_kg[rows.clone()],
+        &t.canteen_rank[rows.clone()],
+        &mut t.quota_kg[rows.clone()],
+        &mut t.grain_kg[rows.clone()],
+        &mut t.hidden_kg[rows.clone()],
+        &mut t.mess[rows.clone()],
+        &mut t.canteen_months[rows.clone()],
+        &mut t.resale_request_kg[rows],
+        procure,
+        intakes,
+        p,
+        k,
+        out,
+    );
+}
+
+kernel! {
+/// [`eat_batch`] on a batch's columns (at most [`LANES`] teams, as many in each), in the
+/// instruction set `simd`; with `procure`, the month's procurement first.
+///
+/// Out of line, so that its arguments are known not to overlap, and in straight loops over
+/// the batch's teams, which the compiler vectorises: every value is computed by the same
+/// operations as for one team alone, so the results are the same bits. The columns are
+/// changed in place, a partial batch too (no copies, but a scalar remainder).
+fn procure_and_eat(
+    pop: &[[u32; N_AGE]],
+    base_output: &[f32],
+    rank: &[f32],
+    quota: &mut [u32],
+    stock: &mut [u32],
+    hidden: &mut [u32],
+    mode: &mut [MessMode],
+    months: &mut [u8],
+    request: &mut [u32],
+    procure: bool,
+    intakes: &mut Intakes,
+    p: &Params,
+    k: &Knobs,
+    out: &mut CommuneMonth,
+) {
+    let (meals, rules) = (&k.meals, &Rules::new(p));
+    let n = pop.len().min(LANES);
+    let (pop, base_output, rank) = (&pop[..n], &base_output[..n], &rank[..n]);
+    let (quota, stock, hidden) = (&mut quota[..n], &mut stock[..n], &mut hidden[..n]);
+    let (mode, months, request) = (&mut mode[..n], &mut months[..n], &mut request[..n]);
+    // What the meals need of the teams' people.
+    let mut ae = [0.0f64; LANES];
+    let mut work_ae = [0.0f64; LANES];
+    let mut rest_ae = [0.0f64; LANES];
+    let mut workers = [0u32; LANES];
+    let mut others = [0u32; LANES];
+    for j in 0..n {
+        let pop = &pop[j];
+        ae[j] = adult_equivalents(pop);
+        let (mut w, mut r) = (0.0f64, 0.0f64);
+        let (mut nw, mut nr) = (0u32, 0u32);
+        for a in 0..N_AGE {
+            let x = f64::from(pop[a]) * f64::from(ADULT_EQUIVALENT[a]);
+            if WORKING[a] {
+                w += x;
+                nw += pop[a];
+            } else {
+                r += x;
+                nr += pop[a];
             }
         }
-    };
-    t.hidden_kg[i] -= drawn_from_hidden;
-    t.grain_kg[i] -= drawn;
-    let total = drawn + drawn_from_hidden;
-    let eaten = kg32(c * month).min(total);
-    out.eaten_kg += u64::from(eaten);
-    out.waste_kg += u64::from(total - eaten);
-
-    let people: u32 = pop.iter().sum();
-    if in_canteen {
-        out.in_canteens += u64::from(people);
+        (work_ae[j], rest_ae[j], workers[j], others[j]) = (w, r, nw, nr);
     }
-    let rationed = t.mess[i] == MessMode::Rationed;
-    let supp = meals.supplement;
-    let grain_kcal = (c * n.kcal_per_kg) as f32;
-    let mut kcal = [0.0f32; N_AGE];
-    // A tercile is below subsistence if its intake, kcal·(1 + z·cv), is under the limit
-    // subsistence / (1 + z·cv), with the canteen's cv under rationing.
-    let limits = meals.limits[usize::from(rationed)];
-    let mut below_thirds = 0u32;
-    for a in 0..N_AGE {
-        kcal[a] = factors[a] * grain_kcal + supp;
-        let below = limits.iter().filter(|&&l| kcal[a] < l).count() as u32;
-        below_thirds += pop[a] * below;
-    }
-    out.below_subsistence_thirds += u64::from(below_thirds);
 
-    // Resale request for next month: a share ρ of the gap between need until October and what
-    // the team holds and still expects from the summer harvest (§4.6).
-    let held = f64::from(t.grain_kg[i]) + f64::from(t.hidden_kg[i]) + expected;
-    let ask = kg32(k.resale * (ration * ae * horizon - held).max(0.0));
-    t.resale_request_kg[i] = ask;
-    out.resale_request_kg += u64::from(ask);
-    Intake { kcal, rationed }
+    if procure {
+        let due = calendar::procurement_due(k.month.month());
+        let mut sum = [0u64; 3];
+        for j in 0..n {
+            let people = workers[j] + others[j];
+            let d = procure::deliver(&mut quota[j], &mut stock[j], &mut hidden[j], people, due, k);
+            sum[0] += u64::from(d.seized);
+            sum[1] += u64::from(d.procured);
+            sum[2] += u64::from(d.shortfall);
+        }
+        out.seized_kg += sum[0];
+        out.procured_kg += sum[1];
+        out.quota_shortfall_kg += sum[2];
+    }
+
+    let mut kcal_work = [0.0f32; LANES];
+    let mut kcal_rest = [0.0f32; LANES];
+    let (mut eaten_kg, mut waste_kg, mut in_canteens, mut below) = (0u64, 0u64, 0u64, 0u64);
+    let (mut seized, mut asked) = (0u64, 0u64);
+    for j in 0..n {
+        let covered = f64::from(rank[j]) < k.canteen_coverage;
+        let opens;
+        (mode[j], months[j], opens) = regime(covered, mode[j], months[j]);
+        // Household stocks (and cookware) go to the canteen.
+        let taken = select(opens, hidden[j], 0);
+        stock[j] = stock[j].saturating_add(taken);
+        hidden[j] -= taken;
+        seized += u64::from(taken);
+        // Households ration their grain over the whole grain year, counting on a normal
+        // summer harvest (less the normal procurement rate) if it is still to come.
+        let expected = f64::from(base_output[j]) * k.summer_expectation;
+        let free = mode[j] == MessMode::Free;
+        let rationing = free & rations(months[j], stock[j], expected, ae[j], rules, k);
+        mode[j] = select(rationing, MessMode::Rationed, mode[j]);
+
+        let r = ration(
+            mode[j],
+            ae[j],
+            work_ae[j],
+            rest_ae[j],
+            stock[j],
+            hidden[j],
+            expected,
+            meals,
+            rules,
+        );
+        stock[j] -= r.drawn;
+        hidden[j] -= r.from_hidden;
+        let total = r.drawn + r.from_hidden;
+        let eaten = kg32_lanes(r.c * (ae[j] * meals.days)).min(total);
+        eaten_kg += u64::from(eaten);
+        waste_kg += u64::from(total - eaten);
+        let canteen = matches!(mode[j], MessMode::Free | MessMode::Rationed);
+        in_canteens += u64::from(select(canteen, workers[j] + others[j], 0));
+        kcal_work[j] = kcal(r.c, r.work, meals, rules);
+        kcal_rest[j] = kcal(r.c, r.rest, meals, rules);
+        // The canteen's intake spread under rationing.
+        let rationed = mode[j] == MessMode::Rationed;
+        let limits = &std::array::from_fn(|z| {
+            select(rationed, meals.limits[1][z], meals.limits[0][z])
+        });
+        below += u64::from(
+            workers[j] * thirds_below(kcal_work[j], limits)
+                + others[j] * thirds_below(kcal_rest[j], limits),
+        );
+        request[j] = resale_request(stock[j], hidden[j], expected, ae[j], rules, k);
+        asked += u64::from(request[j]);
+    }
+    out.seized_kg += seized;
+    out.eaten_kg += eaten_kg;
+    out.waste_kg += waste_kg;
+    out.in_canteens += in_canteens;
+    out.below_subsistence_thirds += below;
+    out.resale_request_kg += asked;
+
+    for j in 0..n {
+        intakes.kcal[j] = std::array::from_fn(|a| {
+            if WORKING[a] {
+                kcal_work[j]
+            } else {
+                kcal_rest[j]
+            }
+        });
+        intakes.rationed[j] = mode[j] == MessMode::Rationed;
+    }
+}
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::step::harvest::{add, kg, kg32};
+    use crate::step::procure::floor_kg;
+    use crate::time::Month;
+    use crate::world::TeamColumns;
+
+    /// Procurement and the meals of team `i` as they were written before the batches, one
+    /// branch per regime: the reference the batched code must match bit for bit.
+    fn reference(
+        t: &mut TeamsMut<'_>,
+        i: usize,
+        p: &Params,
+        k: &Knobs,
+        out: &mut CommuneMonth,
+    ) -> Intake {
+        let due = calendar::procurement_due(k.month.month());
+        if due != 0.0 && t.quota_kg[i] != 0 {
+            let seized = kg(k.seizure * f64::from(t.hidden_kg[i])).min(u64::from(t.hidden_kg[i]));
+            t.hidden_kg[i] -= seized as u32;
+            add(&mut t.grain_kg[i], seized);
+            out.seized_kg += seized;
+            let floor = floor_kg(k, t.pop[i].iter().sum());
+            let ask = kg(f64::from(t.quota_kg[i]) * due).min(u64::from(t.quota_kg[i]));
+            let give = ask.min(u64::from(t.grain_kg[i]).saturating_sub(floor));
+            t.grain_kg[i] -= give as u32;
+            t.quota_kg[i] -= give as u32;
+            out.procured_kg += give;
+            if due >= 1.0 {
+                out.quota_shortfall_kg += u64::from(t.quota_kg[i]);
+                t.quota_kg[i] = 0;
+            }
+        }
+        let (m, n, meals) = (&p.mess_halls, &p.nutrition, &k.meals);
+        let pop = t.pop[i];
+        let ae = adult_equivalents(&pop);
+        let horizon = k.days_to_october;
+        let expected = f64::from(t.base_output_kg[i]) * k.summer_expectation;
+        let ration = n.ration_kg;
+        let covered = f64::from(t.canteen_rank[i]) < k.canteen_coverage;
+        match (covered, t.mess[i]) {
+            (true, MessMode::Household | MessMode::Dissolved) => {
+                t.mess[i] = if t.mess[i] == MessMode::Household {
+                    MessMode::Free
+                } else {
+                    MessMode::Rationed
+                };
+                t.canteen_months[i] = 0;
+                let h = u64::from(t.hidden_kg[i]);
+                add(&mut t.grain_kg[i], h);
+                t.hidden_kg[i] = 0;
+                out.seized_kg += h;
+            }
+            (true, _) => t.canteen_months[i] = t.canteen_months[i].saturating_add(1),
+            (false, MessMode::Free | MessMode::Rationed) => t.mess[i] = MessMode::Dissolved,
+            (false, _) => {}
+        }
+        if t.mess[i] == MessMode::Free
+            && (f64::from(t.canteen_months[i]) >= m.free_months
+                || f64::from(t.grain_kg[i]) + expected < ration * ae * horizon)
+        {
+            t.mess[i] = MessMode::Rationed;
+        }
+        let g = f64::from(t.grain_kg[i]);
+        let in_canteen = matches!(t.mess[i], MessMode::Free | MessMode::Rationed);
+        let majority = if in_canteen {
+            (1.0 / (1.0 + m.cadre_uplift * (m.cadre_share + p.labour.mess_staff))) as f32
+        } else {
+            1.0
+        };
+        let mut factors = [majority; N_AGE];
+        let (stock, hidden) = (t.grain_kg[i], t.hidden_kg[i]);
+        let month = ae * meals.days;
+        let per_kg = if month > 0.0 { 1.0 / month } else { 0.0 };
+        let spread = meals.spread;
+        let (c, drawn_from_hidden, drawn) = if ae <= 0.0 {
+            (0.0, 0, 0)
+        } else {
+            match t.mess[i] {
+                MessMode::Household | MessMode::Dissolved => {
+                    let eat =
+                        kg32((ration * month).min((g + f64::from(hidden) + expected) * spread))
+                            .min(stock.saturating_add(hidden));
+                    let from_hidden = eat.min(hidden);
+                    (f64::from(eat) * per_kg, from_hidden, eat - from_hidden)
+                }
+                MessMode::Free => {
+                    let want = meals.free_ration * month / (1.0 - m.waste);
+                    let drawn = kg32(want).min(stock);
+                    (f64::from(drawn) * (1.0 - m.waste) * per_kg, 0, drawn)
+                }
+                MessMode::Rationed => {
+                    let c = ration.min((1.0 - m.waste) * (g + expected) * spread * per_kg);
+                    let drawn = kg32(c * month / (1.0 - m.waste)).min(stock);
+                    let (mut w, mut r) = (0.0f64, 0.0f64);
+                    for a in 0..N_AGE {
+                        let x = f64::from(pop[a]) * f64::from(ADULT_EQUIVALENT[a]);
+                        if WORKING[a] { w += x } else { r += x }
+                    }
+                    let worker = (ae / (w + m.nonworker_ration * r)) as f32;
+                    for a in 0..N_AGE {
+                        factors[a] = majority
+                            * if WORKING[a] {
+                                worker
+                            } else {
+                                worker * m.nonworker_ration as f32
+                            };
+                    }
+                    (f64::from(drawn) * (1.0 - m.waste) * per_kg, 0, drawn)
+                }
+            }
+        };
+        t.hidden_kg[i] -= drawn_from_hidden;
+        t.grain_kg[i] -= drawn;
+        let total = drawn + drawn_from_hidden;
+        let eaten = kg32(c * month).min(total);
+        out.eaten_kg += u64::from(eaten);
+        out.waste_kg += u64::from(total - eaten);
+        if in_canteen {
+            out.in_canteens += u64::from(pop.iter().sum::<u32>());
+        }
+        let rationed = t.mess[i] == MessMode::Rationed;
+        let grain_kcal = (c * n.kcal_per_kg) as f32;
+        let mut kcal = [0.0f32; N_AGE];
+        let limits = meals.limits[usize::from(rationed)];
+        let mut below_thirds = 0u32;
+        for a in 0..N_AGE {
+            kcal[a] = factors[a] * grain_kcal + meals.supplement;
+            let below = limits.iter().filter(|&&l| kcal[a] < l).count() as u32;
+            below_thirds += pop[a] * below;
+        }
+        out.below_subsistence_thirds += u64::from(below_thirds);
+        let held = f64::from(t.grain_kg[i]) + f64::from(t.hidden_kg[i]) + expected;
+        let ask = kg32(k.resale * (ration * ae * horizon - held).max(0.0));
+        t.resale_request_kg[i] = ask;
+        out.resale_request_kg += u64::from(ask);
+        Intake { kcal, rationed }
+    }
+
+    /// Teams of every kind: empty, tiny, huge stocks and quotas (up to `u32::MAX`), every
+    /// regime, in and out of the canteens' coverage.
+    fn teams(n: usize, seed: u64) -> TeamColumns {
+        let mut x = seed;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let mut t = TeamColumns::default();
+        t.grow(n);
+        for i in 0..n {
+            let size = [0, 1, 30, 200, 5_000][(next() % 5) as usize];
+            t.pop[i] = std::array::from_fn(|_| (next() % (size + 1)) as u32);
+            let amount = |r: u64| match r % 6 {
+                0 => 0,
+                1 => (r >> 8) as u32 % 100,
+                2 => (r >> 8) as u32 % 100_000,
+                3 => u32::MAX - (r >> 8) as u32 % 1_000,
+                4 => (1 << 31) + (r >> 8) as u32 % 1_000,
+                _ => (r >> 8) as u32,
+            };
+            t.grain_kg[i] = amount(next());
+            t.hidden_kg[i] = amount(next());
+            t.quota_kg[i] = amount(next());
+            t.base_output_kg[i] = (next() % 1_000_000) as f32;
+            t.canteen_rank[i] = (next() % 1000) as f32 / 1000.0;
+            t.mess[i] = [
+                MessMode::Household,
+                MessMode::Free,
+                MessMode::Rationed,
+                MessMode::Dissolved,
+            ][(next() % 4) as usize];
+            t.canteen_months[i] = [0, 1, 3, 254, 255][(next() % 5) as usize];
+        }
+        t
+    }
+
+    #[test]
+    fn batched_meals_are_the_one_team_formulation_bit_for_bit() {
+        let mut p = Params::defaults();
+        // Canteens cover half of the teams.
+        p.mess_halls.coverage = crate::time::Schedule::constant(0.5);
+        for (year, month) in [
+            (1957, 3),
+            (1958, 10),
+            (1958, 12),
+            (1959, 8),
+            (1959, 11),
+            (1960, 1),
+            (1961, 6),
+        ] {
+            let k = Knobs::at(&p, Month::new(year, month), 1.0);
+            let procure = calendar::procurement_due(month) != 0.0;
+            for (n, seed) in [(LANES, 1), (LANES, 2), (7, 3), (1, 4), (2 * LANES + 5, 5)] {
+                let mut old = teams(n, seed * 31 + u64::from(month));
+                let mut new = old.clone();
+                let (mut out_old, mut out_new) = (CommuneMonth::default(), CommuneMonth::default());
+                let mut old_intakes = Vec::new();
+                let mut new_intakes = Vec::new();
+                {
+                    let v = &mut old.split(&[0, n as u32])[0];
+                    for i in 0..n {
+                        old_intakes.push(reference(v, i, &p, &k, &mut out_old));
+                    }
+                }
+                {
+                    let v = &mut new.split(&[0, n as u32])[0];
+                    for first in (0..n).step_by(LANES) {
+                        let rows = first..n.min(first + LANES);
+                        let mut intakes = Intakes::default();
+                        eat_batch(
+                            &mut v.slice(rows.clone()),
+                            rows.len(),
+                            procure,
+                            &p,
+                            &k,
+                            &mut out_new,
+                            &mut intakes,
+                        );
+                        for j in 0..rows.len() {
+                            new_intakes.push(Intake {
+                                kcal: intakes.kcal[j],
+                                rationed: intakes.rationed[j],
+                            });
+                        }
+                    }
+                }
+                let when = format!("{year}-{month}, {n} teams, seed {seed}");
+                assert_eq!(format!("{old:?}"), format!("{new:?}"), "{when}");
+                assert_eq!(format!("{out_old:?}"), format!("{out_new:?}"), "{when}");
+                for (a, b) in old_intakes.iter().zip(&new_intakes) {
+                    assert_eq!(a.kcal.map(f32::to_bits), b.kcal.map(f32::to_bits), "{when}");
+                    assert_eq!(a.rationed, b.rationed, "{when}");
+                }
+            }
+        }
+    }
 }

@@ -1002,11 +1002,8 @@ fn pass_b_teams(
 ) {
     let n = t.rows().min(demography::LANES);
     let mut intakes = demography::Intakes::default();
-    for i in 0..n {
-        procure::extract(t, i, p, k, out);
-        let intake = consume::eat(t, i, p, k, out);
-        intakes.set(i, &intake);
-    }
+    let procure = calendar::procurement_due(k.month.month()) != 0.0;
+    consume::eat_batch(t, n, procure, p, k, out, &mut intakes);
     demography::update_batch(t, 0, n, &intakes, repeated, ctx, p, k, out);
     for i in 0..n {
         out.grain_end_kg += u64::from(t.grain_kg[i]) + u64::from(t.hidden_kg[i]);

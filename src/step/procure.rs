@@ -11,8 +11,9 @@
 
 use super::{CentreMonth, CommuneMonth, Knobs, calendar};
 use crate::scenario::Params;
-use crate::step::harvest::{add, kg};
+use crate::step::harvest::{add, kg, kg32_lanes};
 use crate::world::{ADULT_EQUIVALENT, TeamsMut, World};
+use std::hint::select_unpredictable as select;
 
 /// Adult equivalents in a team.
 pub fn adult_equivalents(pop: &[u32; 5]) -> f64 {
@@ -25,7 +26,13 @@ pub fn adult_equivalents(pop: &[u32; 5]) -> f64 {
 /// The retention floor of a team of `people` this month (§4.6): f_t over the floor's horizon.
 #[inline]
 pub fn floor_kg(k: &Knobs, people: u32) -> u64 {
-    kg(k.retention_floor_kg * f64::from(people) * k.floor_days / 365.25)
+    kg(floor_amount(k, people))
+}
+
+/// [`floor_kg`] before rounding to whole kg.
+#[inline(always)]
+fn floor_amount(k: &Knobs, people: u32) -> f64 {
+    k.retention_floor_kg * f64::from(people) * k.floor_days / 365.25
 }
 
 /// The resale paid on a request of `request` kg when the centre fills the share `fill` of
@@ -45,28 +52,69 @@ pub fn receive_resale(t: &mut TeamsMut<'_>, i: usize, fill: f64, out: &mut Commu
 }
 
 /// Procurement from team `i` in procurement months: searches, then delivery down to the floor.
-#[inline(always)]
 pub fn extract(t: &mut TeamsMut<'_>, i: usize, _p: &Params, k: &Knobs, out: &mut CommuneMonth) {
-    let moy = k.month.month();
-    let due = calendar::procurement_due(moy);
-    if due == 0.0 || t.quota_kg[i] == 0 {
+    let due = calendar::procurement_due(k.month.month());
+    if due == 0.0 {
         return;
     }
-    let seized = kg(k.seizure * f64::from(t.hidden_kg[i])).min(u64::from(t.hidden_kg[i]));
-    t.hidden_kg[i] -= seized as u32;
-    add(&mut t.grain_kg[i], seized);
-    out.seized_kg += seized;
+    let people = t.pop[i].iter().sum();
+    let (quota, grain, hidden) = (&mut t.quota_kg[i], &mut t.grain_kg[i], &mut t.hidden_kg[i]);
+    deliver(quota, grain, hidden, people, due, k).add_to(out);
+}
 
-    let people: u32 = t.pop[i].iter().sum();
-    let floor = floor_kg(k, people);
-    let ask = kg(f64::from(t.quota_kg[i]) * due).min(u64::from(t.quota_kg[i]));
-    let give = ask.min(u64::from(t.grain_kg[i]).saturating_sub(floor));
-    t.grain_kg[i] -= give as u32;
-    t.quota_kg[i] -= give as u32;
-    out.procured_kg += give;
-    if due >= 1.0 {
-        out.quota_shortfall_kg += u64::from(t.quota_kg[i]);
-        t.quota_kg[i] = 0;
+/// What a team gave up to procurement this month, kg.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Delivery {
+    /// Hidden grain found in searches (it goes to the collective stock).
+    pub seized: u32,
+    pub procured: u32,
+    /// Quota left undelivered at the end of the season.
+    pub shortfall: u32,
+}
+
+impl Delivery {
+    /// Adds the delivery to the commune's sums.
+    #[inline(always)]
+    pub fn add_to(self, out: &mut CommuneMonth) {
+        out.seized_kg += u64::from(self.seized);
+        out.procured_kg += u64::from(self.procured);
+        out.quota_shortfall_kg += u64::from(self.shortfall);
+    }
+}
+
+/// Procurement from a team of `people` with `quota` kg still to deliver, of which the share
+/// `due` is due this month (1 in the season's last month): searches find a share ζ of its
+/// `hidden` grain, then it delivers from its `grain` down to the retention floor. Teams with
+/// no quota left are not searched.
+///
+/// Without branches, so that a loop over a batch of teams runs in vector instructions; amounts
+/// in u32, as the stocks (`kg(x).min(q)` is `kg32_lanes(x).min(q)` for any u32 `q`).
+#[inline(always)]
+pub fn deliver(
+    quota: &mut u32,
+    grain: &mut u32,
+    hidden: &mut u32,
+    people: u32,
+    due: f64,
+    k: &Knobs,
+) -> Delivery {
+    let found = kg32_lanes(k.seizure * f64::from(*hidden)).min(*hidden);
+    let seized = select(*quota == 0, 0, found);
+    *hidden -= seized;
+    *grain = grain.saturating_add(seized);
+    let floor = kg32_lanes(floor_amount(k, people));
+    let ask = kg32_lanes(f64::from(*quota) * due).min(*quota);
+    let procured = ask.min(grain.saturating_sub(floor));
+    *grain -= procured;
+    *quota -= procured;
+    // What is left at the end of the season is not owed any more.
+    let last = due >= 1.0;
+    let shortfall = select(last, *quota, 0);
+    *quota = select(last, 0, *quota);
+    Delivery {
+        seized,
+        procured,
+        shortfall,
     }
 }
 
