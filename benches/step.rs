@@ -16,17 +16,18 @@
 //! - `stage/*`: the stages of `step::step` in October 1959 (harvest and famine), pass B run
 //!   separately from pass A: `events`, `pass_a`, `national` (cascade and quotas), `pass_b`,
 //!   `centre`.
-//! - `team/*`: one team phase over every team of the country, in parallel by commune, in
-//!   October 1959: `labour` (labour::allocate), `harvest` (labour::allocate and
-//!   harvest::harvest_team), `procure` (procure::extract), `eat` (consume::eat), `eat+demography`
-//!   (consume::eat and demography::update: demography alone is the difference).
+//! - `team/*`: one team phase over every team of the country, batch by batch of 32 teams as
+//!   the passes run them (`step::for_each_batch`), in parallel by commune, in October 1959:
+//!   `labour` (labour::allocate_lanes), `harvest` (the same and harvest::harvest_team), `eat`
+//!   (consume::eat_batch without procurement), `procure+eat` (with it), `eat+demography`
+//!   (consume::eat_batch and demography::update_batch: demography alone is the difference).
 
 use std::hint::black_box;
 use std::path::Path;
 use std::time::Duration;
 
 use commune_sim::scenario::{self, Scenario};
-use commune_sim::step::{self, consume, demography, harvest, labour, procure};
+use commune_sim::step::{self, consume, demography, harvest, labour};
 use commune_sim::time::Month;
 use commune_sim::world::{self, World};
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
@@ -69,6 +70,31 @@ fn bench_on<S: Clone, R>(
             BatchSize::LargeInput,
         )
     });
+}
+
+/// Labour of a batch's teams (`labour::allocate_lanes`): each team's farm hands.
+fn labour_of(
+    t: &mut world::TeamsMut<'_>,
+    ctx: &step::CommuneCtx,
+    p: &scenario::Params,
+    k: &step::Knobs,
+    out: &mut step::CommuneMonth,
+) -> [f64; demography::LANES] {
+    let mut hands = [0.0; demography::LANES];
+    labour::allocate_lanes(
+        k.simd,
+        t.pop,
+        t.efficiency,
+        t.mess,
+        t.base_labour,
+        t.season_labour,
+        &mut hands,
+        ctx,
+        p,
+        k,
+        out,
+    );
+    hands
 }
 
 fn benches(c: &mut Criterion) {
@@ -124,36 +150,43 @@ fn benches(c: &mut Criterion) {
         group.finish();
 
         let mut group = c.benchmark_group("team");
-        let fill = w.centre.resale_fill;
         bench_on(&mut group, "labour", &w, |w| {
-            step::for_each_team(w, p, &k, |t, i, ctx, out| {
-                procure::receive_resale(t, i, fill, out);
-                labour::allocate(t, i, ctx, p, &k, out);
+            step::for_each_batch(w, p, &k, |t, ctx, out| {
+                labour_of(t, ctx, p, &k, out);
             })
         });
         bench_on(&mut group, "harvest", &w, |w| {
-            step::for_each_team(w, p, &k, |t, i, ctx, out| {
-                procure::receive_resale(t, i, fill, out);
-                let farm = labour::allocate(t, i, ctx, p, &k, out);
-                harvest::harvest_team(t, i, 1, farm, ctx, p, &k, out);
+            step::for_each_batch(w, p, &k, |t, ctx, out| {
+                let hands = labour_of(t, ctx, p, &k, out);
+                for (i, &farm) in hands.iter().enumerate().take(t.rows()) {
+                    harvest::harvest_team(t, i, 1, farm, ctx, p, &k, out);
+                }
             })
         });
         // Pass B's phases on the state pass B starts from.
         let mut before_b = w.clone();
         let mut communes = step::pass_a(&mut before_b, p, &k, false);
         step::national(&mut before_b, p, &k, &mut communes);
-        bench_on(&mut group, "procure", &before_b, |w| {
-            step::for_each_team(w, p, &k, |t, i, _, out| procure::extract(t, i, p, &k, out))
-        });
+        let eat = |t: &mut world::TeamsMut<'_>, procure: bool, out: &mut step::CommuneMonth| {
+            let mut intakes = demography::Intakes::default();
+            consume::eat_batch(t, t.rows(), procure, p, &k, out, &mut intakes);
+            intakes
+        };
         bench_on(&mut group, "eat", &before_b, |w| {
-            step::for_each_team(w, p, &k, |t, i, _, out| {
-                consume::eat(t, i, p, &k, out);
+            step::for_each_batch(w, p, &k, |t, _, out| {
+                eat(t, false, out);
+            })
+        });
+        bench_on(&mut group, "procure+eat", &before_b, |w| {
+            step::for_each_batch(w, p, &k, |t, _, out| {
+                eat(t, true, out);
             })
         });
         bench_on(&mut group, "eat+demography", &before_b, |w| {
-            step::for_each_team(w, p, &k, |t, i, ctx, out| {
-                let intake = consume::eat(t, i, p, &k, out);
-                demography::update(t, i, &intake, ctx, p, &k, out);
+            step::for_each_batch(w, p, &k, |t, ctx, out| {
+                let intakes = eat(t, false, out);
+                let repeated = demography::Repeated::new(ctx, &k);
+                demography::update_batch(t, 0, t.rows(), &intakes, &repeated, ctx, p, &k, out);
             })
         });
         group.finish();

@@ -715,14 +715,15 @@ pub fn centre(
     politics(world, params, k, seed, communes);
 }
 
-/// Runs `f(teams, i, context, out)` for every team `i` of every commune, in parallel by
-/// commune, in the instruction set `k.simd`, and returns the communes' sums: for benchmarks
-/// that time one team phase alone.
-pub fn for_each_team(
+/// Runs `f(batch, context, out)` for every batch of at most [`demography::LANES`] teams of
+/// every commune (the batches the passes step), in parallel by commune, in the instruction set
+/// `k.simd`, and returns the communes' sums: for benchmarks that time one batched team phase
+/// alone.
+pub fn for_each_batch(
     world: &mut World,
     params: &Params,
     k: &Knobs,
-    f: impl Fn(&mut TeamsMut<'_>, usize, &CommuneCtx, &mut CommuneMonth) + Sync + Send,
+    f: impl Fn(&mut TeamsMut<'_>, &CommuneCtx, &mut CommuneMonth) + Sync + Send,
 ) -> Vec<CommuneMonth> {
     let facts = CommuneFacts::new(
         &world.communes,
@@ -735,11 +736,16 @@ pub fn for_each_team(
     par_map(teams, |_, c, mut t| {
         let ctx = facts.context(c, 0.0);
         let mut out = CommuneMonth::default();
+        let rows = t.rows();
         k.simd.run(
             #[inline(always)]
             || {
-                for i in 0..t.rows() {
-                    f(&mut t, i, &ctx, &mut out);
+                for first in (0..rows).step_by(demography::LANES) {
+                    f(
+                        &mut t.slice(first..rows.min(first + demography::LANES)),
+                        &ctx,
+                        &mut out,
+                    );
                 }
             },
         );
