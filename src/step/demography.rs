@@ -17,6 +17,7 @@ use super::simd::kernel;
 use super::{Body, CommuneCtx, CommuneMonth, Knobs};
 use crate::scenario::Params;
 use crate::world::{CHILD, ELDERLY, MEN, N_AGE, TeamsMut, WOMEN, YOUTH};
+use std::hint::select_unpredictable;
 
 /// Monthly ageing rates out of each group (1/years in the group), applied each January.
 const AGEING_YEARS: [u32; N_AGE] = [5, 10, 45, 45, 0];
@@ -27,8 +28,9 @@ const AGEING_YEARS: [u32; N_AGE] = [5, 10, 45, 45, 0];
 /// compiler turns into vector instructions: four values at a time with SSE2. Every value is
 /// computed by the same expression as for one team alone, so the results are the same bits
 /// whatever the batch. 32 teams rather than 8 or 16 spread the set-up of a batch (the
-/// repeated constants, the lookups' defaults) over more teams; at most 32 because arrays
-/// longer than that have no `Default`.
+/// repeated constants, the lookups' arrays) over more teams; at most 32 because arrays
+/// longer than that have no `Default`. A commune's last batch may have fewer teams: the
+/// loops run over those it has.
 pub const LANES: usize = 32;
 
 /// One value for each team of a batch.
@@ -185,35 +187,40 @@ fn pregnancies(
 }
 
 /// Recruitment to the cities (or return) of a team's working-age people at `rate` (§4.2);
-/// returns the migrants (negative: returned).
-#[inline]
-fn migrate(pop: &mut [u32; N_AGE], reserve: &mut [f32; N_AGE], carry: &mut f32, rate: f64) -> i64 {
+/// returns the migrants (negative: returned). Recruits leave men first (half, rounded up),
+/// as far as there are people; returnees come back half men (rounded up), half women, at a
+/// full reserve.
+///
+/// Without branches, so that the batch's loop over its teams runs in vector instructions:
+/// both directions are worked out, one of them with nobody moving, and the reserves mixed
+/// only where people return (the same bits as one branch per direction: see the tests).
+#[inline(always)]
+fn migrate(pop: &mut [u32; N_AGE], reserve: &mut [f32; N_AGE], carry: &mut f32, rate: f32) -> i64 {
     let workers = pop[MEN] + pop[WOMEN];
-    let expected = workers as f32 * rate as f32 + *carry;
-    // Toward zero, through i32 (`trunc` is a library call on baseline x86-64). A team's
-    // migrants are far below 2^24, so the i32 is exact as f32.
+    let expected = workers as f32 * rate + *carry;
+    // Toward zero. A team's migrants are far below 2^24, so the i32 is exact as f32.
     let whole = expected as i32;
     *carry = expected - whole as f32;
-    let moved = i64::from(whole);
-    if moved > 0 {
-        let moved = (moved as u32).min(workers);
-        let men = moved.div_ceil(2).min(pop[MEN]);
-        let women = (moved - men).min(pop[WOMEN]);
-        pop[MEN] -= men;
-        pop[WOMEN] -= women;
-        i64::from(men + women)
-    } else if moved < 0 {
-        let back = (-moved) as u32;
-        let men = back.div_ceil(2);
-        let women = back - men;
-        mix(&mut reserve[MEN], pop[MEN], 1.0, men);
-        mix(&mut reserve[WOMEN], pop[WOMEN], 1.0, women);
-        pop[MEN] += men;
-        pop[WOMEN] += women;
-        -i64::from(back)
-    } else {
-        0
-    }
+    let recruited = select_unpredictable(whole > 0, whole as u32, 0).min(workers);
+    let men = recruited.div_ceil(2).min(pop[MEN]);
+    let women = (recruited - men).min(pop[WOMEN]);
+    let returned = select_unpredictable(whole < 0, whole.unsigned_abs(), 0);
+    let men_back = returned.div_ceil(2);
+    let women_back = returned - men_back;
+    let back = whole < 0;
+    reserve[MEN] = select_unpredictable(
+        back,
+        mixed(reserve[MEN], pop[MEN], 1.0, men_back),
+        reserve[MEN],
+    );
+    reserve[WOMEN] = select_unpredictable(
+        back,
+        mixed(reserve[WOMEN], pop[WOMEN], 1.0, women_back),
+        reserve[WOMEN],
+    );
+    pop[MEN] = pop[MEN] - men + men_back;
+    pop[WOMEN] = pop[WOMEN] - women + women_back;
+    i64::from(men + women) - i64::from(returned)
 }
 
 /// The commune's per-group constants repeated for every team of a batch, so that the loops
@@ -235,75 +242,12 @@ impl Repeated {
     }
 }
 
-/// A batch of teams' columns, to change in place.
-struct Batch<'a> {
-    pop: &'a mut Groups<u32>,
-    reserve: &'a mut Groups<f32>,
-    efficiency: &'a mut Groups<f32>,
-    death_carry: &'a mut Groups<f32>,
-    capital: &'a mut Lanes<f32>,
-    postponed: &'a mut Lanes<f32>,
-    pregnancy: &'a mut Lanes<[f32; 3]>,
-    birth_carry: &'a mut Lanes<f32>,
-    migration_carry: &'a mut Lanes<f32>,
-}
-
-impl Batch<'_> {
-    /// [`update_lanes`] on this batch, whose first `n` teams are real.
-    #[allow(clippy::too_many_arguments)]
-    #[inline(always)]
-    fn update(
-        self,
-        n: usize,
-        intake: &Intakes,
-        repeated: &Repeated,
-        ctx: &CommuneCtx,
-        p: &Params,
-        k: &Knobs,
-        out: &mut CommuneMonth,
-    ) {
-        update_lanes(
-            k.simd,
-            self.pop,
-            self.reserve,
-            self.efficiency,
-            self.death_carry,
-            self.capital,
-            self.postponed,
-            self.pregnancy,
-            self.birth_carry,
-            self.migration_carry,
-            n,
-            intake,
-            repeated,
-            ctx,
-            p,
-            k,
-            out,
-        );
-    }
-}
-
-/// The last, partial batch of a commune: copies of its teams' columns, padded with empty
-/// teams at full reserve (no deaths or births; nothing of them is copied back or summed).
-struct Padded {
-    pop: Groups<u32>,
-    reserve: Groups<f32>,
-    efficiency: Groups<f32>,
-    death_carry: Groups<f32>,
-    capital: Lanes<f32>,
-    postponed: Lanes<f32>,
-    pregnancy: Lanes<[f32; 3]>,
-    birth_carry: Lanes<f32>,
-    migration_carry: Lanes<f32>,
-}
-
 /// Nutrition, deaths, births and migration this month of the `n` teams from `first`
 /// (`1 ≤ n ≤ LANES`), whose intakes are `intake`'s first `n` lanes. `repeated` is
 /// [`Repeated::new`] of this commune and month.
 ///
-/// Plumbing: a whole batch is changed in place; a partial one is copied into a padded batch
-/// and back.
+/// Plumbing: the kernel takes the batch's columns as slices and changes them in place, a
+/// commune's last, partial batch too (no copies, but a scalar remainder to its loops).
 #[allow(clippy::too_many_arguments)]
 #[inline]
 pub fn update_batch(
@@ -319,72 +263,45 @@ pub fn update_batch(
 ) {
     debug_assert!((1..=LANES).contains(&n));
     let rows = first..first + n.min(LANES);
-    let n = rows.len();
-    if n == LANES {
-        let batch = Batch {
-            pop: whole(&mut t.pop[rows.clone()]),
-            reserve: whole(&mut t.reserve[rows.clone()]),
-            efficiency: whole(&mut t.efficiency[rows.clone()]),
-            death_carry: whole(&mut t.death_carry[rows.clone()]),
-            capital: whole(&mut t.capital[rows.clone()]),
-            postponed: whole(&mut t.postponed[rows.clone()]),
-            pregnancy: whole(&mut t.pregnancy[rows.clone()]),
-            birth_carry: whole(&mut t.birth_carry[rows.clone()]),
-            migration_carry: whole(&mut t.migration_carry[rows]),
-        };
-        batch.update(n, intake, repeated, ctx, p, k, out);
-        return;
-    }
-    let mut padded = Padded {
-        pop: batch(&t.pop[rows.clone()], [0; N_AGE]),
-        reserve: batch(&t.reserve[rows.clone()], [1.0; N_AGE]),
-        efficiency: batch(&t.efficiency[rows.clone()], [1.0; N_AGE]),
-        death_carry: batch(&t.death_carry[rows.clone()], [0.0; N_AGE]),
-        capital: batch(&t.capital[rows.clone()], 0.0),
-        postponed: batch(&t.postponed[rows.clone()], 0.0),
-        pregnancy: batch(&t.pregnancy[rows.clone()], [0.0; 3]),
-        birth_carry: batch(&t.birth_carry[rows.clone()], 0.0),
-        migration_carry: batch(&t.migration_carry[rows.clone()], 0.0),
-    };
-    let batch = Batch {
-        pop: &mut padded.pop,
-        reserve: &mut padded.reserve,
-        efficiency: &mut padded.efficiency,
-        death_carry: &mut padded.death_carry,
-        capital: &mut padded.capital,
-        postponed: &mut padded.postponed,
-        pregnancy: &mut padded.pregnancy,
-        birth_carry: &mut padded.birth_carry,
-        migration_carry: &mut padded.migration_carry,
-    };
-    batch.update(n, intake, repeated, ctx, p, k, out);
-    t.pop[rows.clone()].copy_from_slice(&padded.pop[..n]);
-    t.reserve[rows.clone()].copy_from_slice(&padded.reserve[..n]);
-    t.efficiency[rows.clone()].copy_from_slice(&padded.efficiency[..n]);
-    t.death_carry[rows.clone()].copy_from_slice(&padded.death_carry[..n]);
-    t.capital[rows.clone()].copy_from_slice(&padded.capital[..n]);
-    t.postponed[rows.clone()].copy_from_slice(&padded.postponed[..n]);
-    t.pregnancy[rows.clone()].copy_from_slice(&padded.pregnancy[..n]);
-    t.birth_carry[rows.clone()].copy_from_slice(&padded.birth_carry[..n]);
-    t.migration_carry[rows].copy_from_slice(&padded.migration_carry[..n]);
+    update_lanes(
+        k.simd,
+        &mut t.pop[rows.clone()],
+        &mut t.reserve[rows.clone()],
+        &mut t.efficiency[rows.clone()],
+        &mut t.death_carry[rows.clone()],
+        &mut t.capital[rows.clone()],
+        &mut t.postponed[rows.clone()],
+        &mut t.pregnancy[rows.clone()],
+        &mut t.birth_carry[rows.clone()],
+        &mut t.migration_carry[rows],
+        intake,
+        repeated,
+        ctx,
+        p,
+        k,
+        out,
+    );
 }
 
 kernel! {
-/// [`update_batch`] on a batch whose first `n` teams are real, in the instruction set `simd`.
+/// [`update_batch`] on a batch's columns (at most [`LANES`] teams, as many in each), in the
+/// instruction set `simd`.
 ///
 /// Out of line: its arguments' references are then known not to overlap (LLVM keeps that
 /// of a function's arguments, not of a struct's fields), which the loops need to vectorise.
+/// What is done to each group of each team runs as one straight loop over the batch's
+/// groups in a row (`n · N_AGE` values, with the group's constants repeated team after
+/// team), and what is done to each team as a loop over the teams.
 fn update_lanes(
-    pop: &mut Groups<u32>,
-    reserve: &mut Groups<f32>,
-    efficiency: &mut Groups<f32>,
-    death_carry: &mut Groups<f32>,
-    capitals: &mut Lanes<f32>,
-    postponed: &mut Lanes<f32>,
-    pregnancy: &mut Lanes<[f32; 3]>,
-    birth_carry: &mut Lanes<f32>,
-    migration_carry: &mut Lanes<f32>,
-    n: usize,
+    pop: &mut [[u32; N_AGE]],
+    reserve: &mut [[f32; N_AGE]],
+    efficiency: &mut [[f32; N_AGE]],
+    death_carry: &mut [[f32; N_AGE]],
+    capitals: &mut [f32],
+    postponed: &mut [f32],
+    pregnancy: &mut [[f32; 3]],
+    birth_carry: &mut [f32],
+    migration_carry: &mut [f32],
     intake: &Intakes,
     repeated: &Repeated,
     ctx: &CommuneCtx,
@@ -392,30 +309,38 @@ fn update_lanes(
     k: &Knobs,
     out: &mut CommuneMonth,
 ) {
-    const ALL: usize = LANES * N_AGE;
     let b = &k.body;
-    let n = n.min(LANES);
+    let n = pop.len().min(LANES);
+    let (pop, reserve) = (&mut pop[..n], &mut reserve[..n]);
+    let (efficiency, death_carry) = (&mut efficiency[..n], &mut death_carry[..n]);
+    let (capitals, postponed) = (&mut capitals[..n], &mut postponed[..n]);
+    let (pregnancy, birth_carry) = (&mut pregnancy[..n], &mut birth_carry[..n]);
+    let migration_carry = &mut migration_carry[..n];
+    // The batch's groups in a row.
+    let all = n * N_AGE;
 
     // Reserves.
     {
-        let (res, kcal, eff) = (flat_mut(reserve), flat(&intake.kcal), flat(efficiency));
-        let pal = flat(&repeated.pal);
-        for x in 0..ALL {
+        let res = &mut reserve.as_flattened_mut()[..all];
+        let eff = &efficiency.as_flattened()[..all];
+        let (kcal, pal) = (&flat(&intake.kcal)[..all], &flat(&repeated.pal)[..all]);
+        for x in 0..all {
             res[x] = energy_balance(res[x], kcal[x], pal[x], eff[x], b);
         }
     }
     // One lookup per group gives h(Res), the famine hazard and fecundity (curve.rs). The
     // tables are exact at Res = 1 (h = 1, no famine hazard), where the values are selected
     // rather than looked up; fecundity is always the table's.
-    let mut at = Looked::new(k);
-    at.look_up(k, intake, reserve, n);
+    let mut at = Looked::default();
+    at.look_up(k, intake, reserve);
     {
-        let (eff, res, at) = (flat_mut(efficiency), flat(reserve), flat(&at.efficiency));
-        for x in 0..ALL {
+        let eff = &mut efficiency.as_flattened_mut()[..all];
+        let (res, at) = (&reserve.as_flattened()[..all], &flat(&at.efficiency)[..all]);
+        for x in 0..all {
             eff[x] = if res[x] == 1.0 { 1.0 } else { at[x] };
         }
     }
-    for j in 0..LANES {
+    for j in 0..n {
         capitals[j] = capital(capitals[j], reserve[j][MEN], reserve[j][WOMEN], ctx, p);
     }
 
@@ -424,16 +349,19 @@ fn update_lanes(
             age(&mut pop[j], &mut reserve[j]);
         }
         // Ageing mixes reserves: look them up again.
-        at.look_up(k, intake, reserve, n);
+        at.look_up(k, intake, reserve);
     }
 
     // Deaths.
-    let mut dead = [0u32; ALL];
     {
-        let (people, res, carry) = (flat_mut(pop), flat(reserve), flat_mut(death_carry));
-        let (famine, critical) = (flat(&at.famine), flat(&at.critical));
-        let (base, v) = (flat(&repeated.death_base), flat(&repeated.vulnerability));
-        for x in 0..ALL {
+        let people = &mut pop.as_flattened_mut()[..all];
+        let res = &reserve.as_flattened()[..all];
+        let carry = &mut death_carry.as_flattened_mut()[..all];
+        let (famine, critical) = (&flat(&at.famine)[..all], &flat(&at.critical)[..all]);
+        let base = &flat(&repeated.death_base)[..all];
+        let v = &flat(&repeated.vulnerability)[..all];
+        let mut dead = 0u64;
+        for x in 0..all {
             let (d, left) = deaths(
                 people[x],
                 res[x],
@@ -446,15 +374,15 @@ fn update_lanes(
             );
             carry[x] = left;
             people[x] -= d;
-            dead[x] = d;
+            dead += u64::from(d);
         }
+        out.deaths += dead;
     }
-    out.deaths += dead.iter().map(|&d| u64::from(d)).sum::<u64>();
 
     // Births, nine months after conception.
-    let mut born = [0u32; LANES];
-    for j in 0..LANES {
-        born[j] = pregnancies(
+    let mut births = 0u64;
+    for j in 0..n {
+        let born = pregnancies(
             pop[j][WOMEN],
             at.fecundity[j],
             &mut postponed[j],
@@ -465,54 +393,48 @@ fn update_lanes(
         );
         // Newborns join the children with a full reserve. Whether a child is born is close
         // to a coin toss: select, do not branch.
-        let mut newborn = reserve[j][CHILD];
-        mix(&mut newborn, pop[j][CHILD], 1.0, born[j]);
-        reserve[j][CHILD] =
-            std::hint::select_unpredictable(born[j] > 0, newborn, reserve[j][CHILD]);
-        pop[j][CHILD] += born[j];
+        let newborn = mixed(reserve[j][CHILD], pop[j][CHILD], 1.0, born);
+        reserve[j][CHILD] = select_unpredictable(born > 0, newborn, reserve[j][CHILD]);
+        pop[j][CHILD] += born;
+        births += u64::from(born);
     }
-    out.births += born.iter().map(|&b| u64::from(b)).sum::<u64>();
+    out.births += births;
 
     // Recruitment to the cities (or return), working-age people only.
     let rate = ctx.urban_recruitment;
     if rate != 0.0 {
+        let mut migrants = 0i64;
         for j in 0..n {
-            out.migrants += migrate(&mut pop[j], &mut reserve[j], &mut migration_carry[j], rate);
+            migrants += migrate(&mut pop[j], &mut reserve[j], &mut migration_carry[j], rate as f32);
         }
+        out.migrants += migrants;
     }
 
     // The commune's sums, the reserve sum team by team in order.
     let mut people = 0u64;
-    for &x in flat(pop) {
+    for &x in pop.as_flattened() {
         people += u64::from(x);
     }
     out.pop_end += people;
+    // Each team's sum (in group order) apart from the others', which vectorises across the
+    // teams; then the commune's, one team after the other.
+    let mut reserve_sums = [0.0f64; LANES];
     for j in 0..n {
         let mut reserve_sum = 0.0f64;
         for a in 0..N_AGE {
             reserve_sum += f64::from(pop[j][a]) * f64::from(reserve[j][a]);
         }
+        reserve_sums[j] = reserve_sum;
+    }
+    for &reserve_sum in &reserve_sums[..n] {
         out.reserve_sum += reserve_sum;
     }
 }
 }
 
-/// `LANES` rows as a batch.
-#[inline(always)]
-fn whole<R>(rows: &mut [R]) -> &mut [R; LANES] {
-    rows.try_into().expect("a whole batch")
-}
-
-/// The rows as a batch; lanes past the rows hold `fill`.
-#[inline(always)]
-fn batch<R: Copy>(rows: &[R], fill: R) -> [R; LANES] {
-    let mut lanes = [fill; LANES];
-    let n = rows.len().min(LANES);
-    lanes[..n].copy_from_slice(&rows[..n]);
-    lanes
-}
-
-/// The reserve tables' values at every group's reserve of a batch.
+/// The reserve tables' values at every group's reserve of a batch (the first teams' that
+/// were looked up).
+#[derive(Default)]
 struct Looked {
     efficiency: Groups<f32>,
     famine: Groups<f32>,
@@ -522,49 +444,44 @@ struct Looked {
 }
 
 impl Looked {
-    /// The values at a full reserve (the same in both tables).
-    fn new(k: &Knobs) -> Looked {
-        let full = k.curves.reserve_normal.full();
-        Looked {
-            efficiency: [[full.efficiency; N_AGE]; LANES],
-            famine: [[full.famine; N_AGE]; LANES],
-            critical: [[full.critical; N_AGE]; LANES],
-            fecundity: [full.fecundity; LANES],
-        }
-    }
-
-    /// Looks up the first `n` teams' reserves, each in its table (canteen rationing spreads
+    /// Looks up the reserves of a batch's teams, each in its table (canteen rationing spreads
     /// intake more unequally). Within a team, groups at a full reserve are looked up with the
     /// rest (they do not use the values but fecundity: the tables are exact there, and the
     /// callers select h = 1 and the normal hazard), which is cheaper than a branch per group
     /// that mispredicts; whole teams at full reserves, most teams in the good years, skip the
     /// lookups.
     #[inline(always)]
-    fn look_up(&mut self, k: &Knobs, intake: &Intakes, reserve: &Groups<f32>, n: usize) {
-        look_up(k.simd, self, k, intake, reserve, n);
+    fn look_up(&mut self, k: &Knobs, intake: &Intakes, reserve: &[[f32; N_AGE]]) {
+        look_up(k.simd, self, k, intake, reserve);
     }
 }
 
 kernel! {
 /// [`Looked::look_up`], out of line in the instruction set `simd`.
-fn look_up(at: &mut Looked, k: &Knobs, intake: &Intakes, reserve: &Groups<f32>, n: usize) {
+fn look_up(at: &mut Looked, k: &Knobs, intake: &Intakes, reserve: &[[f32; N_AGE]]) {
+    let n = reserve.len().min(LANES);
+    let reserve = &reserve[..n];
     // Where every reserve lies in the tables, in one loop that vectorises.
     let mut row = [[0u32; N_AGE]; LANES];
     let mut frac = [[0.0f32; N_AGE]; LANES];
     {
-        let (res, row, frac) = (flat(reserve), flat_mut(&mut row), flat_mut(&mut frac));
-        for x in 0..LANES * N_AGE {
+        let all = n * N_AGE;
+        let res = &reserve.as_flattened()[..all];
+        let (row, frac) = (&mut flat_mut(&mut row)[..all], &mut flat_mut(&mut frac)[..all]);
+        for x in 0..all {
             (row[x], frac[x]) = ReserveTable::locate(res[x]);
         }
     }
-    for j in 0..n.min(LANES) {
+    for j in 0..n {
         let table = if intake.rationed[j] {
             &k.curves.reserve_canteen
         } else {
             &k.curves.reserve_normal
         };
         // The four columns side by side for each group (one vector operation), then apart.
-        let columns: [[f32; 4]; N_AGE] = if reserve[j].iter().all(|&r| r == 1.0) {
+        // Every group compared (no early exit, which would be a branch per group).
+        let fed = reserve[j].iter().fold(true, |fed, &r| fed & (r == 1.0));
+        let columns: [[f32; 4]; N_AGE] = if fed {
             // Well fed: the values at a full reserve, kept.
             [table.full_columns(); N_AGE]
         } else {
@@ -584,11 +501,18 @@ fn look_up(at: &mut Looked, k: &Knobs, intake: &Intakes, reserve: &Groups<f32>, 
 }
 
 /// Reserve of a group of `n` people at `res` joined by `m` people at `incoming`.
+#[inline(always)]
 fn mix(res: &mut f32, n: u32, incoming: f32, m: u32) {
+    *res = mixed(*res, n, incoming, m);
+}
+
+/// [`mix`] as a value. Without a branch (a group that stays empty keeps `res`; the quotient,
+/// then not a number, is not selected), so that loops over a batch's teams vectorise.
+#[inline(always)]
+fn mixed(res: f32, n: u32, incoming: f32, m: u32) -> f32 {
     let total = n + m;
-    if total > 0 {
-        *res = (*res * count(n) + incoming * count(m)) / count(total);
-    }
+    let joined = (res * count(n) + incoming * count(m)) / count(total);
+    select_unpredictable(total > 0, joined, res)
 }
 
 /// One year of ageing: a fifth of the under-fives become children, a tenth of the children
@@ -622,4 +546,106 @@ fn age(p: &mut [u32; N_AGE], r: &mut [f32; N_AGE]) {
     };
     mix(&mut r[ELDERLY], p[ELDERLY], old_res, old);
     p[ELDERLY] += old;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// [`mix`] as it was written before the batches, with a branch: the reference.
+    fn mix_reference(res: &mut f32, n: u32, incoming: f32, m: u32) {
+        let total = n + m;
+        if total > 0 {
+            *res = (*res * count(n) + incoming * count(m)) / count(total);
+        }
+    }
+
+    /// [`migrate`] as it was written before the batches, one branch per direction: the
+    /// reference the branch-free formulation must match bit for bit.
+    fn migrate_reference(
+        pop: &mut [u32; N_AGE],
+        reserve: &mut [f32; N_AGE],
+        carry: &mut f32,
+        rate: f64,
+    ) -> i64 {
+        let workers = pop[MEN] + pop[WOMEN];
+        let expected = workers as f32 * rate as f32 + *carry;
+        let whole = expected as i32;
+        *carry = expected - whole as f32;
+        let moved = i64::from(whole);
+        if moved > 0 {
+            let moved = (moved as u32).min(workers);
+            let men = moved.div_ceil(2).min(pop[MEN]);
+            let women = (moved - men).min(pop[WOMEN]);
+            pop[MEN] -= men;
+            pop[WOMEN] -= women;
+            i64::from(men + women)
+        } else if moved < 0 {
+            let back = (-moved) as u32;
+            let men = back.div_ceil(2);
+            let women = back - men;
+            mix_reference(&mut reserve[MEN], pop[MEN], 1.0, men);
+            mix_reference(&mut reserve[WOMEN], pop[WOMEN], 1.0, women);
+            pop[MEN] += men;
+            pop[WOMEN] += women;
+            -i64::from(back)
+        } else {
+            0
+        }
+    }
+
+    /// A xorshift generator: the same inputs every run.
+    fn generator(seed: u64) -> impl FnMut() -> u64 {
+        let mut x = seed;
+        move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        }
+    }
+
+    #[test]
+    fn branch_free_mix_is_the_branchy_one_bit_for_bit() {
+        let mut next = generator(7);
+        for _ in 0..200_000 {
+            let n = [0, 1, 2, 7, 300, 100_000][(next() % 6) as usize] as u32;
+            let m = [0, 1, 2, 5, 40, 90_000][(next() % 6) as usize] as u32;
+            let res = [0.0, 1.0, (next() % 10_000) as f32 / 9_999.0][(next() % 3) as usize];
+            let incoming = [1.0, 0.0, (next() % 1_000) as f32 / 999.0][(next() % 3) as usize];
+            let (mut old, mut new) = (res, res);
+            mix_reference(&mut old, n, incoming, m);
+            mix(&mut new, n, incoming, m);
+            assert_eq!(old.to_bits(), new.to_bits(), "{res} {n} {incoming} {m}");
+        }
+    }
+
+    #[test]
+    fn branch_free_migration_is_the_branchy_one_bit_for_bit() {
+        let mut next = generator(11);
+        let rates = [
+            0.0, 0.003, -0.003, 0.05, -0.05, 0.5, -0.5, 1.0, -1.0, 1e-7, -1e-7, 3.0e9, -3.0e9,
+        ];
+        for _ in 0..200_000 {
+            let size = [0, 1, 3, 40, 400, 5_000][(next() % 6) as usize];
+            let mut pop: [u32; N_AGE] = std::array::from_fn(|_| (next() % (size + 1)) as u32);
+            let mut reserve: [f32; N_AGE] = std::array::from_fn(|_| {
+                [1.0, 0.0, (next() % 1_000) as f32 / 999.0][(next() % 3) as usize]
+            });
+            let mut carry = [0.0, 0.5, -0.5, 0.999, -0.999][(next() % 5) as usize];
+            let rate = rates[(next() % rates.len() as u64) as usize];
+            let (mut pop_new, mut reserve_new, mut carry_new) = (pop, reserve, carry);
+            let when = format!("{pop:?} {reserve:?} {carry} {rate}");
+            let old = migrate_reference(&mut pop, &mut reserve, &mut carry, rate);
+            let new = migrate(&mut pop_new, &mut reserve_new, &mut carry_new, rate as f32);
+            assert_eq!(old, new, "{when}");
+            assert_eq!(pop, pop_new, "{when}");
+            assert_eq!(
+                reserve.map(f32::to_bits),
+                reserve_new.map(f32::to_bits),
+                "{when}"
+            );
+            assert_eq!(carry.to_bits(), carry_new.to_bits(), "{when}");
+        }
+    }
 }
