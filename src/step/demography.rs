@@ -360,7 +360,9 @@ fn update_lanes(
         let (famine, critical) = (&flat(&at.famine)[..all], &flat(&at.critical)[..all]);
         let base = &flat(&repeated.death_base)[..all];
         let v = &flat(&repeated.vulnerability)[..all];
-        let mut dead = 0u64;
+        // Summed after the loop: a u64 sum in it would make it four values wide, not eight.
+        let mut dead = [0u32; LANES * N_AGE];
+        let dead = &mut dead[..all];
         for x in 0..all {
             let (d, left) = deaths(
                 people[x],
@@ -374,9 +376,9 @@ fn update_lanes(
             );
             carry[x] = left;
             people[x] -= d;
-            dead += u64::from(d);
+            dead[x] = d;
         }
-        out.deaths += dead;
+        out.deaths += dead.iter().map(|&d| u64::from(d)).sum::<u64>();
     }
 
     // Births, nine months after conception.
