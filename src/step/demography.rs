@@ -519,6 +519,11 @@ fn mixed(res: f32, n: u32, incoming: f32, m: u32) -> f32 {
 
 /// One year of ageing: a fifth of the under-fives become children, a tenth of the children
 /// adults (half men, half women), a forty-fifth of the adults elderly. Reserves are mixed.
+///
+/// Inlined, so that it is compiled in the batch kernel's instruction set (out of line it ran
+/// as compiled for the baseline, with a library call for each `round`), and without
+/// branches.
+#[inline(always)]
 fn age(p: &mut [u32; N_AGE], r: &mut [f32; N_AGE]) {
     let pop = *p;
     let out: [u32; N_AGE] = std::array::from_fn(|a| {
@@ -541,11 +546,11 @@ fn age(p: &mut [u32; N_AGE], r: &mut [f32; N_AGE]) {
     mix(&mut r[WOMEN], p[WOMEN], res[YOUTH], out[YOUTH] - to_men);
     p[WOMEN] += out[YOUTH] - to_men;
     let old = out[MEN] + out[WOMEN];
-    let old_res = if old > 0 {
-        (res[MEN] * out[MEN] as f32 + res[WOMEN] * out[WOMEN] as f32) / old as f32
-    } else {
-        1.0
-    };
+    let old_res = select_unpredictable(
+        old > 0,
+        (res[MEN] * out[MEN] as f32 + res[WOMEN] * out[WOMEN] as f32) / old as f32,
+        1.0,
+    );
     mix(&mut r[ELDERLY], p[ELDERLY], old_res, old);
     p[ELDERLY] += old;
 }
