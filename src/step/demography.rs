@@ -85,7 +85,8 @@ pub fn update(
 ) {
     let mut intakes = Intakes::default();
     intakes.set(0, intake);
-    update_batch(t, i, 1, &intakes, &Repeated::new(ctx, k), ctx, p, k, out);
+    let (repeated, scratch) = (&Repeated::new(ctx, k), &mut Scratch::default());
+    update_batch(t, i, 1, &intakes, repeated, scratch, ctx, p, k, out);
 }
 
 /// Reserve of a group after this month's energy balance (§4.10). Drafted workers do heavier
@@ -242,9 +243,18 @@ impl Repeated {
     }
 }
 
+/// Working arrays of the demography of a commune's batches, made once a commune rather than
+/// once a batch (each batch writes what it reads of them: nothing needs clearing).
+#[derive(Default)]
+pub struct Scratch {
+    looked: Looked,
+    /// Each group's deaths, summed after the deaths loop.
+    dead: Groups<u32>,
+}
+
 /// Nutrition, deaths, births and migration this month of the `n` teams from `first`
 /// (`1 ≤ n ≤ LANES`), whose intakes are `intake`'s first `n` lanes. `repeated` is
-/// [`Repeated::new`] of this commune and month.
+/// [`Repeated::new`] of this commune and month; `scratch` is the commune's.
 ///
 /// Plumbing: the kernel takes the batch's columns as slices and changes them in place, a
 /// commune's last, partial batch too (no copies, but a scalar remainder to its loops).
@@ -256,6 +266,7 @@ pub fn update_batch(
     n: usize,
     intake: &Intakes,
     repeated: &Repeated,
+    scratch: &mut Scratch,
     ctx: &CommuneCtx,
     p: &Params,
     k: &Knobs,
@@ -276,6 +287,7 @@ pub fn update_batch(
         &mut t.migration_carry[rows],
         intake,
         repeated,
+        scratch,
         ctx,
         p,
         k,
@@ -304,6 +316,7 @@ fn update_lanes(
     migration_carry: &mut [f32],
     intake: &Intakes,
     repeated: &Repeated,
+    scratch: &mut Scratch,
     ctx: &CommuneCtx,
     p: &Params,
     k: &Knobs,
@@ -318,6 +331,7 @@ fn update_lanes(
     let migration_carry = &mut migration_carry[..n];
     // The batch's groups in a row.
     let all = n * N_AGE;
+    let at = &mut scratch.looked;
 
     // Reserves.
     {
@@ -331,13 +345,12 @@ fn update_lanes(
     // One lookup per group gives h(Res), the famine hazard and fecundity (curve.rs). The
     // tables are exact at Res = 1 (h = 1, no famine hazard), where the values are selected
     // rather than looked up; fecundity is always the table's.
-    let mut at = Looked::default();
     at.look_up(k, intake, reserve);
     {
         let eff = &mut efficiency.as_flattened_mut()[..all];
-        let (res, at) = (&reserve.as_flattened()[..all], &flat(&at.efficiency)[..all]);
+        let (res, at) = (&reserve.as_flattened()[..all], &flat(&at.columns)[..all]);
         for x in 0..all {
-            eff[x] = if res[x] == 1.0 { 1.0 } else { at[x] };
+            eff[x] = if res[x] == 1.0 { 1.0 } else { at[x][0] };
         }
     }
     for j in 0..n {
@@ -357,19 +370,18 @@ fn update_lanes(
         let people = &mut pop.as_flattened_mut()[..all];
         let res = &reserve.as_flattened()[..all];
         let carry = &mut death_carry.as_flattened_mut()[..all];
-        let (famine, critical) = (&flat(&at.famine)[..all], &flat(&at.critical)[..all]);
+        let at = &flat(&at.columns)[..all];
         let base = &flat(&repeated.death_base)[..all];
         let v = &flat(&repeated.vulnerability)[..all];
         // Summed after the loop: a u64 sum in it would make it four values wide, not eight.
-        let mut dead = [0u32; LANES * N_AGE];
-        let dead = &mut dead[..all];
+        let dead = &mut flat_mut(&mut scratch.dead)[..all];
         for x in 0..all {
             let (d, left) = deaths(
                 people[x],
                 res[x],
                 carry[x],
-                famine[x],
-                critical[x],
+                at[x][1],
+                at[x][2],
                 base[x],
                 v[x],
                 b,
@@ -386,7 +398,7 @@ fn update_lanes(
     for j in 0..n {
         let born = pregnancies(
             pop[j][WOMEN],
-            at.fecundity[j],
+            at.columns[j][WOMEN][3],
             &mut postponed[j],
             &mut pregnancy[j],
             &mut birth_carry[j],
@@ -435,14 +447,18 @@ fn update_lanes(
 }
 
 /// The reserve tables' values at every group's reserve of a batch (the first teams' that
-/// were looked up).
+/// were looked up), and where the reserves lie in the tables.
 #[derive(Default)]
 struct Looked {
-    efficiency: Groups<f32>,
-    famine: Groups<f32>,
-    critical: Groups<f32>,
-    /// The women's fecundity.
-    fecundity: Lanes<f32>,
+    /// Each group's four columns side by side, as in the table: efficiency, famine, critical,
+    /// fecundity. Stored so, each group's four are interpolated and stored as one vector; the
+    /// loops over the batch's groups read the columns they need four apart. (Stored as four
+    /// arrays, one per column, the interpolation was split value by value into each array:
+    /// a scalar load per value from the table; and that was slower.)
+    columns: Groups<[f32; 4]>,
+    /// Where each group's reserve lies in the tables: the interval and the fraction into it.
+    row: Groups<u32>,
+    frac: Groups<f32>,
 }
 
 impl Looked {
@@ -464,12 +480,11 @@ fn look_up(at: &mut Looked, k: &Knobs, intake: &Intakes, reserve: &[[f32; N_AGE]
     let n = reserve.len().min(LANES);
     let reserve = &reserve[..n];
     // Where every reserve lies in the tables, in one loop that vectorises.
-    let mut row = [[0u32; N_AGE]; LANES];
-    let mut frac = [[0.0f32; N_AGE]; LANES];
+    let (row, frac) = (&mut at.row, &mut at.frac);
     {
         let all = n * N_AGE;
         let res = &reserve.as_flattened()[..all];
-        let (row, frac) = (&mut flat_mut(&mut row)[..all], &mut flat_mut(&mut frac)[..all]);
+        let (row, frac) = (&mut flat_mut(row)[..all], &mut flat_mut(frac)[..all]);
         for x in 0..all {
             (row[x], frac[x]) = ReserveTable::locate(res[x]);
         }
@@ -480,24 +495,15 @@ fn look_up(at: &mut Looked, k: &Knobs, intake: &Intakes, reserve: &[[f32; N_AGE]
         } else {
             &k.curves.reserve_normal
         };
-        // The four columns side by side for each group (one vector operation), then apart.
-        // Every group compared (no early exit, which would be a branch per group).
+        // The four columns side by side for each group (one vector operation). Every group
+        // compared (no early exit, which would be a branch per group).
         let fed = reserve[j].iter().fold(true, |fed, &r| fed & (r == 1.0));
-        let columns: [[f32; 4]; N_AGE] = if fed {
+        at.columns[j] = if fed {
             // Well fed: the values at a full reserve, kept.
             [table.full_columns(); N_AGE]
         } else {
             std::array::from_fn(|a| table.columns_between(row[j][a], frac[j][a]))
         };
-        for (a, &column) in columns.iter().enumerate() {
-            [
-                at.efficiency[j][a],
-                at.famine[j][a],
-                at.critical[j][a],
-                _,
-            ] = column;
-        }
-        at.fecundity[j] = columns[WOMEN][3];
     }
 }
 }

@@ -927,6 +927,7 @@ fn commune_pass_a(
     let team_b = then_b && harvest_season.is_none();
     let rows = t.rows();
     let repeated = demography::Repeated::new(ctx, k);
+    let mut lanes = demography::Scratch::default();
     for first in (0..rows).step_by(demography::LANES) {
         let mut t = t.slice(first..rows.min(first + demography::LANES));
         let t = &mut t;
@@ -966,7 +967,7 @@ fn commune_pass_a(
             }
         }
         if team_b {
-            pass_b_teams(k.simd, t, &repeated, ctx, p, k, &mut out);
+            pass_b_teams(k.simd, t, &repeated, &mut lanes, ctx, p, k, &mut out);
         }
     }
     if harvest_season.is_some() {
@@ -1001,6 +1002,7 @@ kernel! {
 fn pass_b_teams(
     t: &mut TeamsMut<'_>,
     repeated: &demography::Repeated,
+    scratch: &mut demography::Scratch,
     ctx: &CommuneCtx,
     p: &Params,
     k: &Knobs,
@@ -1010,7 +1012,7 @@ fn pass_b_teams(
     let mut intakes = demography::Intakes::default();
     let procure = calendar::procurement_due(k.month.month()) != 0.0;
     consume::eat_batch(t, n, procure, p, k, out, &mut intakes);
-    demography::update_batch(t, 0, n, &intakes, repeated, ctx, p, k, out);
+    demography::update_batch(t, 0, n, &intakes, repeated, scratch, ctx, p, k, out);
     for i in 0..n {
         out.grain_end_kg += u64::from(t.grain_kg[i]) + u64::from(t.hidden_kg[i]);
     }
@@ -1034,9 +1036,10 @@ fn commune_pass_b(
     }
     let rows = t.rows();
     let repeated = demography::Repeated::new(ctx, k);
+    let mut scratch = demography::Scratch::default();
     for first in (0..rows).step_by(demography::LANES) {
         let mut t = t.slice(first..rows.min(first + demography::LANES));
-        pass_b_teams(k.simd, &mut t, &repeated, ctx, p, k, out);
+        pass_b_teams(k.simd, &mut t, &repeated, &mut scratch, ctx, p, k, out);
     }
 }
 
