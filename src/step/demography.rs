@@ -243,9 +243,11 @@ impl Repeated {
     }
 }
 
-/// Working arrays of the demography of a commune's batches, made once a commune rather than
-/// once a batch (each batch writes what it reads of them: nothing needs clearing).
-#[derive(Default)]
+/// Working arrays of the demography of a batch, kept by each worker from batch to batch
+/// rather than made (and cleared) for each: each batch writes what it reads of them.
+/// Aligned to a cache line, as the vector loads and stores of the loops prefer.
+#[derive(Clone, Debug, Default)]
+#[repr(align(64))]
 pub struct Scratch {
     looked: Looked,
     /// Each group's deaths, summed after the deaths loop.
@@ -254,7 +256,7 @@ pub struct Scratch {
 
 /// Nutrition, deaths, births and migration this month of the `n` teams from `first`
 /// (`1 ≤ n ≤ LANES`), whose intakes are `intake`'s first `n` lanes. `repeated` is
-/// [`Repeated::new`] of this commune and month; `scratch` is the commune's.
+/// [`Repeated::new`] of this commune and month; `scratch` any [`Scratch`].
 ///
 /// Plumbing: the kernel takes the batch's columns as slices and changes them in place, a
 /// commune's last, partial batch too (no copies, but a scalar remainder to its loops).
@@ -448,7 +450,7 @@ fn update_lanes(
 
 /// The reserve tables' values at every group's reserve of a batch (the first teams' that
 /// were looked up), and where the reserves lie in the tables.
-#[derive(Default)]
+#[derive(Clone, Debug, Default)]
 struct Looked {
     /// Each group's four columns side by side, as in the table: efficiency, famine, critical,
     /// fecundity. Stored so, each group's four are interpolated and stored as one vector; the

@@ -530,6 +530,8 @@ pub struct Scratch {
     offsets: Vec<u32>,
     /// The brigade reports' buffers.
     report: report::Scratch,
+    /// The demography's working arrays.
+    demography: demography::Scratch,
 }
 
 /// `offsets` (the global team offsets of a commune's brigades) made local to its team slice, in
@@ -618,7 +620,7 @@ pub fn pass_a(world: &mut World, params: &Params, k: &Knobs, fused: bool) -> Vec
         let ctx = facts.context(c, 0.0);
         let offsets = &team_offsets[brigade_offsets[c] as usize..=brigade_offsets[c + 1] as usize];
         let local = local_offsets(&mut scratch.offsets, offsets);
-        let report = &mut scratch.report;
+        let (report, lanes) = (&mut scratch.report, &mut scratch.demography);
         k.simd.run(
             #[inline(always)]
             || {
@@ -627,6 +629,7 @@ pub fn pass_a(world: &mut World, params: &Params, k: &Knobs, fused: bool) -> Vec
                     &mut b,
                     local,
                     report,
+                    lanes,
                     &ctx,
                     params,
                     k,
@@ -683,6 +686,7 @@ pub fn pass_b(
         let ctx = facts.context(c, quota.map_or(0.0, |q| q[c]));
         let (b0, b1) = (brigade_offsets[c] as usize, brigade_offsets[c + 1] as usize);
         let local = local_offsets(&mut scratch.offsets, &team_offsets[b0..=b1]);
+        let lanes = &mut scratch.demography;
         k.simd.run(
             #[inline(always)]
             || {
@@ -690,6 +694,7 @@ pub fn pass_b(
                     &mut t,
                     local,
                     &brigade_reports[b0..b1],
+                    lanes,
                     &ctx,
                     params,
                     k,
@@ -911,6 +916,7 @@ fn commune_pass_a(
     b: &mut BrigadesMut<'_>,
     brigade_offsets: &[u32],
     scratch: &mut report::Scratch,
+    lanes: &mut demography::Scratch,
     ctx: &CommuneCtx,
     p: &Params,
     k: &Knobs,
@@ -927,7 +933,6 @@ fn commune_pass_a(
     let team_b = then_b && harvest_season.is_none();
     let rows = t.rows();
     let repeated = demography::Repeated::new(ctx, k);
-    let mut lanes = demography::Scratch::default();
     for first in (0..rows).step_by(demography::LANES) {
         let mut t = t.slice(first..rows.min(first + demography::LANES));
         let t = &mut t;
@@ -967,7 +972,7 @@ fn commune_pass_a(
             }
         }
         if team_b {
-            pass_b_teams(k.simd, t, &repeated, &mut lanes, ctx, p, k, &mut out);
+            pass_b_teams(k.simd, t, &repeated, lanes, ctx, p, k, &mut out);
         }
     }
     if harvest_season.is_some() {
@@ -989,7 +994,7 @@ fn commune_pass_a(
         );
     }
     if then_b && !team_b {
-        commune_pass_b(t, brigade_offsets, b.report_kg, ctx, p, k, &mut out);
+        commune_pass_b(t, brigade_offsets, b.report_kg, lanes, ctx, p, k, &mut out);
     }
     out
 }
@@ -1020,11 +1025,13 @@ fn pass_b_teams(
 }
 
 /// Pass B for one commune (always inlined, as [`commune_pass_a`]).
+#[allow(clippy::too_many_arguments)]
 #[inline(always)]
 fn commune_pass_b(
     t: &mut TeamsMut<'_>,
     brigade_offsets: &[u32],
     brigade_reports: &[f32],
+    lanes: &mut demography::Scratch,
     ctx: &CommuneCtx,
     p: &Params,
     k: &Knobs,
@@ -1036,10 +1043,9 @@ fn commune_pass_b(
     }
     let rows = t.rows();
     let repeated = demography::Repeated::new(ctx, k);
-    let mut scratch = demography::Scratch::default();
     for first in (0..rows).step_by(demography::LANES) {
         let mut t = t.slice(first..rows.min(first + demography::LANES));
-        pass_b_teams(k.simd, &mut t, &repeated, &mut scratch, ctx, p, k, out);
+        pass_b_teams(k.simd, &mut t, &repeated, lanes, ctx, p, k, out);
     }
 }
 
