@@ -186,7 +186,9 @@ fn benches(c: &mut Criterion) {
             step::for_each_batch(w, p, &k, |t, ctx, out| {
                 let intakes = eat(t, false, out);
                 let repeated = demography::Repeated::new(ctx, &k);
-                demography::update_batch(t, 0, t.rows(), &intakes, &repeated, ctx, p, &k, out);
+                let scratch = &mut demography::Scratch::default();
+                let n = t.rows();
+                demography::update_batch(t, 0, n, &intakes, &repeated, scratch, ctx, p, &k, out);
             })
         });
         group.finish();
