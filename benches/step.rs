@@ -18,7 +18,7 @@
 //!   `centre`.
 //! - `team/*`: one team phase over every team of the country, batch by batch of 32 teams as
 //!   the passes run them (`step::for_each_batch`), in parallel by commune, in October 1959:
-//!   `labour` (labour::allocate_lanes), `harvest` (the same and harvest::harvest_team), `eat`
+//!   `labour` (labour::allocate_lanes), `harvest` (the same and harvest::harvest_lanes), `eat`
 //!   (consume::eat_batch without procurement), `procure+eat` (with it), `eat+demography`
 //!   (consume::eat_batch and demography::update_batch: demography alone is the difference).
 
@@ -158,9 +158,24 @@ fn benches(c: &mut Criterion) {
         bench_on(&mut group, "harvest", &w, |w| {
             step::for_each_batch(w, p, &k, |t, ctx, out| {
                 let hands = labour_of(t, ctx, p, &k, out);
-                for (i, &farm) in hands.iter().enumerate().take(t.rows()) {
-                    harvest::harvest_team(t, i, 1, farm, ctx, p, &k, out);
-                }
+                harvest::harvest_lanes(
+                    k.simd,
+                    t.base_output_kg,
+                    t.capital,
+                    t.season_labour,
+                    t.mess,
+                    t.concealment,
+                    &hands,
+                    t.grain_kg,
+                    t.hidden_kg,
+                    t.quota_kg,
+                    t.report_kg,
+                    1,
+                    ctx,
+                    p,
+                    &k,
+                    out,
+                );
             })
         });
         // Pass B's phases on the state pass B starts from.

@@ -75,6 +75,20 @@ impl Curve {
         let (a, b) = (self.values[j], self.values[j + 1]);
         a + (b - a) * frac
     }
+
+    /// [`at`](Self::at) in operations that vectorise (the position converted by
+    /// [`trunc_small`], which is `as i32` within the table's range): the same value, for loops
+    /// over the teams of a batch.
+    #[inline(always)]
+    pub fn at_lanes(&self, x: f32) -> f32 {
+        let pos = limit(x * self.density, 0.0, N as f32);
+        let j = trunc_small(pos).min(N as i32 - 1);
+        let frac = pos - j as f32;
+        // `j` is within `[0, N)` already; the limit again as an index proves it to the compiler.
+        let j = (j as u32 as usize).min(N - 1);
+        let (a, b) = (self.values[j], self.values[j + 1]);
+        a + (b - a) * frac
+    }
 }
 
 /// Everything the demography needs of a group's reserve, from one lookup: labour efficiency
@@ -360,6 +374,29 @@ mod tests {
         }
         assert_eq!(trunc_small(-0.0), 0);
         assert_eq!(trunc_small(8_388_607.5), 8_388_607);
+    }
+
+    #[test]
+    fn curves_at_lanes_are_the_bits_of_at() {
+        let c = Curves::new(&crate::scenario::Params::defaults());
+        let mut xs = vec![
+            f32::NAN,
+            f32::INFINITY,
+            f32::NEG_INFINITY,
+            -0.0,
+            f32::MAX,
+            1e-30,
+        ];
+        for k in -100..=50_000 {
+            xs.push(k as f32 / 9_999.0);
+        }
+        for x in xs {
+            for curve in [&c.labour, &c.capital, &c.harvest_loss, &c.efficiency] {
+                for y in [x, x.next_up(), x.next_down()] {
+                    assert_eq!(curve.at_lanes(y).to_bits(), curve.at(y).to_bits(), "{y}");
+                }
+            }
+        }
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! Production (§4.1): the year's weather and sown area, pre-harvest estimates, and the harvest
 //! with its losses and first uses (seed, feed, storage loss, the commune levy, hiding).
 
+use super::demography::LANES;
+use super::simd::kernel;
 use super::{CommuneCtx, CommuneMonth, Knobs, calendar};
 use crate::rng::{self, RngExt, Stream};
 use crate::scenario::{Params, WeatherMode};
@@ -61,12 +63,13 @@ pub fn new_year(world: &mut World, p: &Params, k: &Knobs, seed: u64) {
     world.centre.area = cut.min(recovered);
 }
 
-/// Output of team `i`'s crop of season `s` at normal harvest losses, for its labour index
-/// `labour` (1 = normal) and the commune's weather.
+/// Output of a team's crop of season `s` at normal harvest losses: a team of normal annual
+/// output `base_output` (kg) and capital index `capital`, for its labour index `labour`
+/// (1 = normal) and the commune's weather.
 #[inline(always)]
 fn potential(
-    t: &TeamsMut<'_>,
-    i: usize,
+    base_output: f32,
+    capital: f32,
     s: usize,
     labour: f64,
     ctx: &CommuneCtx,
@@ -79,9 +82,9 @@ fn potential(
     } else {
         1.0 - pr.summer_share
     };
-    let labour_term = f64::from(k.curves.labour.at(labour as f32));
-    let capital_term = f64::from(k.curves.capital.at(t.capital[i]));
-    f64::from(t.base_output_kg[i])
+    let labour_term = f64::from(k.curves.labour.at_lanes(labour as f32));
+    let capital_term = f64::from(k.curves.capital.at_lanes(capital));
+    f64::from(base_output)
         * share
         * ctx.weather
         * k.technique
@@ -90,9 +93,30 @@ fn potential(
         * capital_term
 }
 
-/// The team's pre-harvest estimate (估产): the standing crop judged from labour so far,
-/// less what its households mean to hide.
+/// A team's pre-harvest estimate (估产) of season `s`: the standing crop judged from its
+/// labour so far, `season_labour`, less what its households mean to hide.
 #[allow(clippy::too_many_arguments)]
+#[inline(always)]
+pub fn estimate(
+    base_output: f32,
+    capital: f32,
+    season_labour: f32,
+    mess: MessMode,
+    concealment: f32,
+    s: usize,
+    ctx: &CommuneCtx,
+    p: &Params,
+    k: &Knobs,
+) -> f32 {
+    let moy = k.month.month();
+    let elapsed = f64::from(if s == 0 { moy - 2 } else { moy - 6 });
+    let labour = f64::from(season_labour) / elapsed;
+    let expected =
+        potential(base_output, capital, s, labour, ctx, p, k) * (1.0 - p.production.loss_base);
+    (expected * (1.0 - hiding_share(mess, concealment))) as f32
+}
+
+/// Team `i`'s pre-harvest estimate ([`estimate`]), into its report.
 #[inline(always)]
 pub fn estimate_team(
     t: &mut TeamsMut<'_>,
@@ -102,20 +126,60 @@ pub fn estimate_team(
     p: &Params,
     k: &Knobs,
 ) {
-    let moy = k.month.month();
-    let elapsed = f64::from(if s == 0 { moy - 2 } else { moy - 6 });
-    let labour = f64::from(t.season_labour[i]) / elapsed;
-    let expected = potential(t, i, s, labour, ctx, p, k) * (1.0 - p.production.loss_base);
-    t.report_kg[i] = (expected * (1.0 - hiding_share(t, i))) as f32;
+    t.report_kg[i] = estimate(
+        t.base_output_kg[i],
+        t.capital[i],
+        t.season_labour[i],
+        t.mess[i],
+        t.concealment[i],
+        s,
+        ctx,
+        p,
+        k,
+    );
 }
 
-/// Share of output team `i` hides: only households that cook for themselves can hide grain.
-#[inline(always)]
-fn hiding_share(t: &TeamsMut<'_>, i: usize) -> f64 {
-    match t.mess[i] {
-        MessMode::Household | MessMode::Dissolved => f64::from(t.concealment[i]),
-        MessMode::Free | MessMode::Rationed => 0.0,
+kernel! {
+/// [`estimate_team`] for the teams of a batch (at most [`LANES`]: the columns' length), in the
+/// instruction set `simd`: one loop over the batch, which vectorises.
+pub fn estimate_lanes(
+    base_output: &[f32],
+    capital: &[f32],
+    season_labour: &[f32],
+    mess: &[MessMode],
+    concealment: &[f32],
+    report: &mut [f32],
+    s: usize,
+    ctx: &CommuneCtx,
+    p: &Params,
+    k: &Knobs,
+) {
+    let n = base_output.len().min(LANES);
+    let (base_output, capital, season_labour) =
+        (&base_output[..n], &capital[..n], &season_labour[..n]);
+    let (mess, concealment, report) = (&mess[..n], &concealment[..n], &mut report[..n]);
+    for j in 0..n {
+        report[j] = estimate(
+            base_output[j],
+            capital[j],
+            season_labour[j],
+            mess[j],
+            concealment[j],
+            s,
+            ctx,
+            p,
+            k,
+        );
     }
+}
+}
+
+/// Share of output a team in regime `mess` hides, whose households would hide `concealment`:
+/// only households that cook for themselves can hide grain.
+#[inline(always)]
+fn hiding_share(mess: MessMode, concealment: f32) -> f64 {
+    let own = matches!(mess, MessMode::Household | MessMode::Dissolved);
+    std::hint::select_unpredictable(own, f64::from(concealment), 0.0)
 }
 
 /// Rounds a non-negative amount of grain to whole kg.
@@ -164,10 +228,156 @@ pub fn kg32_lanes(x: f64) -> u32 {
     v | u32::from(high) << 31
 }
 
-/// Harvests season `s` for team `i`. `farm` is this month's farm labour relative to normal:
-/// missing hands leave grain in the field.
+/// Share of the crop lost in the field when the farm hands present are `farm` of normal
+/// (missing hands leave grain in the field), with the normal losses.
+#[inline(always)]
+fn loss_share(farm: f64, p: &Params, k: &Knobs) -> f64 {
+    let shortage = (1.0 - farm).max(0.0);
+    (p.production.loss_base + f64::from(k.curves.harvest_loss.at_lanes(shortage as f32))).min(1.0)
+}
+
+/// What one team's harvest adds to the commune's sums, kg.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Harvested {
+    pub output: u64,
+    pub loss: u64,
+    pub seed: u64,
+    pub feed: u64,
+    pub storage: u64,
+    pub levy: u64,
+    pub hidden: u64,
+}
+
+impl std::ops::AddAssign for Harvested {
+    #[inline(always)]
+    fn add_assign(&mut self, h: Harvested) {
+        self.output += h.output;
+        self.loss += h.loss;
+        self.seed += h.seed;
+        self.feed += h.feed;
+        self.storage += h.storage;
+        self.levy += h.levy;
+        self.hidden += h.hidden;
+    }
+}
+
+impl Harvested {
+    /// Adds the sums to the commune's month.
+    fn add_to(&self, out: &mut CommuneMonth) {
+        out.output_kg += self.output;
+        out.harvest_loss_kg += self.loss;
+        out.seed_kg += self.seed;
+        out.feed_kg += self.feed;
+        out.storage_loss_kg += self.storage;
+        out.levy_kg += self.levy;
+        out.hidden_new_kg += self.hidden;
+    }
+}
+
+/// Potentials (and yields) below this take [`split_small`]: every amount of their harvest fits
+/// in 31 bits. A team's crop is some hundred tonnes; this is a million.
+const SMALL: f64 = 1_073_741_824.0; // 2^30
+
+/// The harvest of a team whose crop would yield `pot` kg at normal losses and yields `raw` kg
+/// (before rounding) at this month's losses, and its first uses: seed, feed and storage loss
+/// come off; the communist wind levies a share; of the rest the households hide the share
+/// `hiding`, the team keeps the other. Updates the team's stocks, quota and report; returns
+/// what the commune adds up. For any amounts.
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
+fn split(
+    pot: f64,
+    raw: f64,
+    hiding: f64,
+    grain: &mut u32,
+    hidden_stock: &mut u32,
+    quota: &mut u32,
+    report: &mut f32,
+    ctx: &CommuneCtx,
+    p: &Params,
+    k: &Knobs,
+) -> Harvested {
+    let pr = &p.production;
+    let y = kg(raw);
+    let loss = kg(pot) - y.min(kg(pot));
+    let seed = kg(pr.seed_share * y as f64);
+    let feed = kg(pr.feed_share * y as f64);
+    let storage = kg(pr.storage_loss * y as f64);
+    // The shares are each at most 0.2 (validated), so these never exceed the harvest.
+    let mut net = y - seed - feed - storage;
+    // The communist wind (一平二调): a share goes to the commune pool, shared out by headcount.
+    let levy = kg(k.communist_wind * net as f64).min(net);
+    net -= levy;
+    let hidden = kg(hiding * y as f64).min(net);
+    add(grain, net - hidden);
+    add(hidden_stock, hidden);
+    *report = (y - hidden) as f32;
+    // Flexibility: the quota moves toward the procurement share of verified output (§4.5).
+    let q = f64::from(*quota);
+    *quota = kg((1.0 - k.flexibility) * q + k.flexibility * ctx.quota_share * y as f64)
+        .min(u64::from(u32::MAX)) as u32;
+    Harvested {
+        output: y,
+        loss,
+        seed,
+        feed,
+        storage,
+        levy,
+        hidden,
+    }
+}
+
+/// [`split`] for `pot` and `raw` below [`SMALL`], in 32-bit amounts and conversions that
+/// vectorise ([`kg32_lanes`]): the same values. `kg` and `kg32_lanes` agree below `u32::MAX`,
+/// which the harvest `y` and every share of it stay below (the shares of seed, feed and
+/// storage are at most 0.2; the levy and the hidden grain are limited to what is left, which
+/// makes `kg32_lanes`'s own limit irrelevant, as it is for the quota, limited to `u32::MAX`
+/// anyway); a stock plus an amount below `u32::MAX` saturates as [`add`] does; and `y − hidden`
+/// is below 2^31, so it converts to `f32` through `i32` to the same value.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn split_small(
+    pot: f64,
+    raw: f64,
+    hiding: f64,
+    grain: &mut u32,
+    hidden_stock: &mut u32,
+    quota: &mut u32,
+    report: &mut f32,
+    ctx: &CommuneCtx,
+    p: &Params,
+    k: &Knobs,
+) -> Harvested {
+    let pr = &p.production;
+    let y = kg32_lanes(raw);
+    let all = kg32_lanes(pot);
+    let loss = all - y.min(all);
+    let seed = kg32_lanes(pr.seed_share * f64::from(y));
+    let feed = kg32_lanes(pr.feed_share * f64::from(y));
+    let storage = kg32_lanes(pr.storage_loss * f64::from(y));
+    let mut net = y - seed - feed - storage;
+    let levy = kg32_lanes(k.communist_wind * f64::from(net)).min(net);
+    net -= levy;
+    let hidden = kg32_lanes(hiding * f64::from(y)).min(net);
+    *grain = grain.saturating_add(net - hidden);
+    *hidden_stock = hidden_stock.saturating_add(hidden);
+    *report = (y - hidden) as i32 as f32;
+    let q = f64::from(*quota);
+    *quota = kg32_lanes((1.0 - k.flexibility) * q + k.flexibility * ctx.quota_share * f64::from(y));
+    Harvested {
+        output: u64::from(y),
+        loss: u64::from(loss),
+        seed: u64::from(seed),
+        feed: u64::from(feed),
+        storage: u64::from(storage),
+        levy: u64::from(levy),
+        hidden: u64::from(hidden),
+    }
+}
+
+/// Harvests season `s` for team `i`. `farm` is this month's farm labour relative to normal:
+/// missing hands leave grain in the field. [`harvest_lanes`] on the team alone.
+#[allow(clippy::too_many_arguments)]
 pub fn harvest_team(
     t: &mut TeamsMut<'_>,
     i: usize,
@@ -178,36 +388,86 @@ pub fn harvest_team(
     k: &Knobs,
     out: &mut CommuneMonth,
 ) {
-    let pr = &p.production;
-    let labour = f64::from(t.season_labour[i]) / calendar::GROWING_MONTHS;
-    let pot = potential(t, i, s, labour, ctx, p, k);
-    let shortage = (1.0 - farm).max(0.0);
-    let loss = (pr.loss_base + f64::from(k.curves.harvest_loss.at(shortage as f32))).min(1.0);
-    let y = kg(pot * (1.0 - loss));
-    out.harvest_loss_kg += kg(pot) - y.min(kg(pot));
-    let seed = kg(pr.seed_share * y as f64);
-    let feed = kg(pr.feed_share * y as f64);
-    let storage = kg(pr.storage_loss * y as f64);
-    // The shares are each at most 0.2 (validated), so these never exceed the harvest.
-    let mut net = y - seed - feed - storage;
-    // The communist wind (一平二调): a share goes to the commune pool, shared out by headcount.
-    let levy = kg(k.communist_wind * net as f64).min(net);
-    net -= levy;
-    let hidden = kg(hiding_share(t, i) * y as f64).min(net);
-    add(&mut t.grain_kg[i], net - hidden);
-    add(&mut t.hidden_kg[i], hidden);
-    t.report_kg[i] = (y - hidden) as f32;
-    // Flexibility: the quota moves toward the procurement share of verified output (§4.5).
-    let q = f64::from(t.quota_kg[i]);
-    t.quota_kg[i] = kg((1.0 - k.flexibility) * q + k.flexibility * ctx.quota_share * y as f64)
-        .min(u64::from(u32::MAX)) as u32;
+    let one = i..i + 1;
+    harvest_lanes(
+        k.simd,
+        &t.base_output_kg[one.clone()],
+        &t.capital[one.clone()],
+        &t.season_labour[one.clone()],
+        &t.mess[one.clone()],
+        &t.concealment[one.clone()],
+        &[farm],
+        &mut t.grain_kg[one.clone()],
+        &mut t.hidden_kg[one.clone()],
+        &mut t.quota_kg[one.clone()],
+        &mut t.report_kg[one],
+        s,
+        ctx,
+        p,
+        k,
+        out,
+    );
+}
 
-    out.output_kg += y;
-    out.seed_kg += seed;
-    out.feed_kg += feed;
-    out.storage_loss_kg += storage;
-    out.levy_kg += levy;
-    out.hidden_new_kg += hidden;
+kernel! {
+/// Harvests season `s` for the teams of a batch (at most [`LANES`]: the columns' length), in
+/// the instruction set `simd`; `hands` are each team's farm hands this month relative to
+/// normal.
+///
+/// Out of line, so that the columns are known not to overlap, and in straight loops over the
+/// batch, which vectorise: each team's potential and losses, then its harvest in 32-bit
+/// amounts ([`split_small`]) unless some team's crop is too large for them (never in a real
+/// run), when the batch takes [`split`]. The commune's sums are integers, added in any order.
+pub fn harvest_lanes(
+    base_output: &[f32],
+    capital: &[f32],
+    season_labour: &[f32],
+    mess: &[MessMode],
+    concealment: &[f32],
+    hands: &[f64],
+    grain: &mut [u32],
+    hidden: &mut [u32],
+    quota: &mut [u32],
+    report: &mut [f32],
+    s: usize,
+    ctx: &CommuneCtx,
+    p: &Params,
+    k: &Knobs,
+    out: &mut CommuneMonth,
+) {
+    let n = base_output.len().min(LANES);
+    let (base_output, capital, season_labour) =
+        (&base_output[..n], &capital[..n], &season_labour[..n]);
+    let (mess, concealment, hands) = (&mess[..n], &concealment[..n], &hands[..n]);
+    let (grain, hidden, quota, report) =
+        (&mut grain[..n], &mut hidden[..n], &mut quota[..n], &mut report[..n]);
+    let mut pot = [0.0f64; LANES];
+    let mut raw = [0.0f64; LANES];
+    let mut small = 0usize;
+    for j in 0..n {
+        let labour = f64::from(season_labour[j]) / calendar::GROWING_MONTHS;
+        pot[j] = potential(base_output[j], capital[j], s, labour, ctx, p, k);
+        raw[j] = pot[j] * (1.0 - loss_share(hands[j], p, k));
+        // NaN is not small.
+        small += usize::from(pot[j] < SMALL && raw[j] < SMALL);
+    }
+    let mut sum = Harvested::default();
+    // Two loops rather than a choice of function inside one, which would not vectorise.
+    if small == n {
+        for j in 0..n {
+            let hiding = hiding_share(mess[j], concealment[j]);
+            let (g, h, q, r) = (&mut grain[j], &mut hidden[j], &mut quota[j], &mut report[j]);
+            sum += split_small(pot[j], raw[j], hiding, g, h, q, r, ctx, p, k);
+        }
+    } else {
+        for j in 0..n {
+            let hiding = hiding_share(mess[j], concealment[j]);
+            let (g, h, q, r) = (&mut grain[j], &mut hidden[j], &mut quota[j], &mut report[j]);
+            sum += split(pot[j], raw[j], hiding, g, h, q, r, ctx, p, k);
+        }
+    }
+    sum.add_to(out);
+}
 }
 
 /// Shares the commune's pool of levied grain out over its teams by headcount (the
@@ -302,6 +562,239 @@ mod tests {
                 assert_eq!(kg32_lanes(y), kg32(y), "{y}");
             }
         }
+    }
+
+    /// The potential, estimate and harvest of team `i` as they were written before the
+    /// batches, in u64 amounts: the reference the batched code must match bit for bit.
+    fn reference_potential(
+        t: &TeamsMut<'_>,
+        i: usize,
+        s: usize,
+        labour: f64,
+        ctx: &CommuneCtx,
+        p: &Params,
+        k: &Knobs,
+    ) -> f64 {
+        let pr = &p.production;
+        let share = if s == 0 {
+            pr.summer_share
+        } else {
+            1.0 - pr.summer_share
+        };
+        let labour_term = f64::from(k.curves.labour.at(labour as f32));
+        let capital_term = f64::from(k.curves.capital.at(t.capital[i]));
+        f64::from(t.base_output_kg[i])
+            * share
+            * ctx.weather
+            * k.technique
+            * ctx.land_term
+            * labour_term
+            * capital_term
+    }
+
+    fn reference_hiding(t: &TeamsMut<'_>, i: usize) -> f64 {
+        match t.mess[i] {
+            MessMode::Household | MessMode::Dissolved => f64::from(t.concealment[i]),
+            MessMode::Free | MessMode::Rationed => 0.0,
+        }
+    }
+
+    fn reference_estimate(
+        t: &mut TeamsMut<'_>,
+        i: usize,
+        s: usize,
+        ctx: &CommuneCtx,
+        p: &Params,
+        k: &Knobs,
+    ) {
+        let moy = k.month.month();
+        let elapsed = f64::from(if s == 0 { moy - 2 } else { moy - 6 });
+        let labour = f64::from(t.season_labour[i]) / elapsed;
+        let expected =
+            reference_potential(t, i, s, labour, ctx, p, k) * (1.0 - p.production.loss_base);
+        t.report_kg[i] = (expected * (1.0 - reference_hiding(t, i))) as f32;
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn reference_harvest(
+        t: &mut TeamsMut<'_>,
+        i: usize,
+        s: usize,
+        farm: f64,
+        ctx: &CommuneCtx,
+        p: &Params,
+        k: &Knobs,
+        out: &mut CommuneMonth,
+    ) {
+        let pr = &p.production;
+        let labour = f64::from(t.season_labour[i]) / calendar::GROWING_MONTHS;
+        let pot = reference_potential(t, i, s, labour, ctx, p, k);
+        let shortage = (1.0 - farm).max(0.0);
+        let loss = (pr.loss_base + f64::from(k.curves.harvest_loss.at(shortage as f32))).min(1.0);
+        let y = kg(pot * (1.0 - loss));
+        out.harvest_loss_kg += kg(pot) - y.min(kg(pot));
+        let seed = kg(pr.seed_share * y as f64);
+        let feed = kg(pr.feed_share * y as f64);
+        let storage = kg(pr.storage_loss * y as f64);
+        let mut net = y - seed - feed - storage;
+        let levy = kg(k.communist_wind * net as f64).min(net);
+        net -= levy;
+        let hidden = kg(reference_hiding(t, i) * y as f64).min(net);
+        add(&mut t.grain_kg[i], net - hidden);
+        add(&mut t.hidden_kg[i], hidden);
+        t.report_kg[i] = (y - hidden) as f32;
+        let q = f64::from(t.quota_kg[i]);
+        t.quota_kg[i] = kg((1.0 - k.flexibility) * q + k.flexibility * ctx.quota_share * y as f64)
+            .min(u64::from(u32::MAX)) as u32;
+        out.output_kg += y;
+        out.seed_kg += seed;
+        out.feed_kg += feed;
+        out.storage_loss_kg += storage;
+        out.levy_kg += levy;
+        out.hidden_new_kg += hidden;
+    }
+
+    /// Teams of every kind: empty and huge crops (up to past `u32::MAX` kg, and around the
+    /// limit of the 32-bit path), stocks and quotas up to `u32::MAX`, every regime.
+    fn teams(n: usize, seed: u64) -> (crate::world::TeamColumns, Vec<f64>) {
+        let mut x = seed;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let mut t = crate::world::TeamColumns::default();
+        t.grow(n);
+        let mut hands = Vec::new();
+        // Every batch of a seed with a huge crop takes the u64 path; the others the 32-bit one.
+        let huge = seed.is_multiple_of(3);
+        for i in 0..n {
+            let amount = |r: u64| match r % 6 {
+                0 => 0,
+                1 => (r >> 8) as u32 % 100,
+                2 => (r >> 8) as u32 % 100_000,
+                3 => u32::MAX - (r >> 8) as u32 % 1_000,
+                4 => (1 << 31) + (r >> 8) as u32 % 1_000,
+                _ => (r >> 8) as u32,
+            };
+            t.grain_kg[i] = amount(next());
+            t.hidden_kg[i] = amount(next());
+            t.quota_kg[i] = amount(next());
+            let r = next();
+            t.base_output_kg[i] = match r % 5 {
+                0 => 0.0,
+                1 => (r >> 8) as f32 % 1_000.0,
+                2 => (r >> 8) as f32 % 3_000_000.0,
+                3 if huge => [1e9, 2e9, 5e9, 1e12, f32::INFINITY][(r >> 8) as usize % 5],
+                _ => 4.0e8 * ((r >> 8) % 1000) as f32 / 1000.0,
+            };
+            t.capital[i] = (next() % 2500) as f32 / 1000.0;
+            t.season_labour[i] = (next() % 20_000) as f32 / 1000.0;
+            t.concealment[i] = (next() % 1000) as f32 / 1000.0;
+            t.mess[i] = [
+                MessMode::Household,
+                MessMode::Free,
+                MessMode::Rationed,
+                MessMode::Dissolved,
+            ][(next() % 4) as usize];
+            hands.push([0.0, 0.3, 0.999, 1.0, 1.7][(next() % 5) as usize]);
+        }
+        (t, hands)
+    }
+
+    #[test]
+    fn batched_harvests_are_the_one_team_formulation_bit_for_bit() {
+        use crate::time::Month;
+        let mut p = Params::defaults();
+        p.incentives.communist_wind = crate::time::Schedule::constant(0.1);
+        p.procurement.flexibility = crate::time::Schedule::constant(0.3);
+        let ctx = CommuneCtx {
+            province: 0,
+            zeal: 1.0,
+            weather: 0.9,
+            quota_share: 0.25,
+            fertility: 1.0,
+            quota_kg: 0.0,
+            drafts: [0.1, 0.1, 0.0],
+            urban_recruitment: 0.0,
+            land_term: 1.05,
+            pal: [1.5; crate::world::N_AGE],
+            death_base: [0.001; crate::world::N_AGE],
+            tool_melting: 0.0,
+            together: 1.0,
+        };
+        let mut outputs = Vec::new();
+        for (year, month) in [(1958, 4), (1958, 6), (1959, 8), (1959, 10), (1960, 10)] {
+            let k = Knobs::at(&p, Month::new(year, month), 1.0);
+            for (n, seed) in [(LANES, 1), (LANES, 2), (LANES, 3), (7, 4), (1, 6), (70, 5)] {
+                let (mut old, hands) = teams(n, seed * 31 + u64::from(month));
+                let mut new = old.clone();
+                let (mut out_old, mut out_new) = (CommuneMonth::default(), CommuneMonth::default());
+                let harvest = calendar::harvest(month);
+                let estimate = calendar::estimate(month);
+                {
+                    let v = &mut old.split(&[0, n as u32])[0];
+                    for (i, &farm) in hands.iter().enumerate() {
+                        if let Some(s) = harvest {
+                            reference_harvest(v, i, s, farm, &ctx, &p, &k, &mut out_old);
+                        } else if let Some(s) = estimate {
+                            reference_estimate(v, i, s, &ctx, &p, &k);
+                        }
+                    }
+                }
+                {
+                    let v = &mut new.split(&[0, n as u32])[0];
+                    for first in (0..n).step_by(LANES) {
+                        let rows = first..n.min(first + LANES);
+                        let t = &mut v.slice(rows.clone());
+                        if let Some(s) = harvest {
+                            harvest_lanes(
+                                k.simd,
+                                t.base_output_kg,
+                                t.capital,
+                                t.season_labour,
+                                t.mess,
+                                t.concealment,
+                                &hands[rows],
+                                t.grain_kg,
+                                t.hidden_kg,
+                                t.quota_kg,
+                                t.report_kg,
+                                s,
+                                &ctx,
+                                &p,
+                                &k,
+                                &mut out_new,
+                            );
+                        } else if let Some(s) = estimate {
+                            estimate_lanes(
+                                k.simd,
+                                t.base_output_kg,
+                                t.capital,
+                                t.season_labour,
+                                t.mess,
+                                t.concealment,
+                                t.report_kg,
+                                s,
+                                &ctx,
+                                &p,
+                                &k,
+                            );
+                        }
+                    }
+                }
+                let when = format!("{year}-{month}, {n} teams, seed {seed}");
+                assert_eq!(format!("{old:?}"), format!("{new:?}"), "{when}");
+                assert_eq!(format!("{out_old:?}"), format!("{out_new:?}"), "{when}");
+                if harvest.is_some() {
+                    outputs.push(out_new.output_kg);
+                }
+            }
+        }
+        // Both paths were taken: batches of ordinary crops, and batches of huge ones.
+        assert!(outputs.iter().any(|&y| y > 0 && y < 1 << 32), "{outputs:?}");
+        assert!(outputs.iter().any(|&y| y > 1 << 40), "{outputs:?}");
     }
 
     #[test]

@@ -963,13 +963,38 @@ fn commune_pass_a(
             &mut out,
         );
         if let Some(s) = harvest_season {
-            for (i, &farm) in hands.iter().enumerate().take(t.rows()) {
-                harvest::harvest_team(t, i, s, farm, ctx, p, k, &mut out);
-            }
+            harvest::harvest_lanes(
+                k.simd,
+                t.base_output_kg,
+                t.capital,
+                t.season_labour,
+                t.mess,
+                t.concealment,
+                &hands,
+                t.grain_kg,
+                t.hidden_kg,
+                t.quota_kg,
+                t.report_kg,
+                s,
+                ctx,
+                p,
+                k,
+                &mut out,
+            );
         } else if let Some(s) = estimate_season {
-            for i in 0..t.rows() {
-                harvest::estimate_team(t, i, s, ctx, p, k);
-            }
+            harvest::estimate_lanes(
+                k.simd,
+                t.base_output_kg,
+                t.capital,
+                t.season_labour,
+                t.mess,
+                t.concealment,
+                t.report_kg,
+                s,
+                ctx,
+                p,
+                k,
+            );
         }
         if team_b {
             pass_b_teams(k.simd, t, &repeated, lanes, ctx, p, k, &mut out);
