@@ -18,7 +18,7 @@
 //!   `centre`.
 //! - `team/*`: one team phase over every team of the country, batch by batch of 32 teams as
 //!   the passes run them (`step::for_each_batch`), in parallel by commune, in October 1959:
-//!   `labour` (labour::allocate_lanes), `harvest` (the same and harvest::harvest_lanes), `eat`
+//!   `labour` (labour::allocate_batch), `harvest` (the same and harvest::harvest_batch), `eat`
 //!   (consume::eat_batch without procurement), `procure+eat` (with it), `eat+demography`
 //!   (consume::eat_batch and demography::update_batch: demography alone is the difference).
 
@@ -70,31 +70,6 @@ fn bench_on<S: Clone, R>(
             BatchSize::LargeInput,
         )
     });
-}
-
-/// Labour of a batch's teams (`labour::allocate_lanes`): each team's farm hands.
-fn labour_of(
-    t: &mut world::TeamsMut<'_>,
-    ctx: &step::CommuneCtx,
-    p: &scenario::Params,
-    k: &step::Knobs,
-    out: &mut step::CommuneMonth,
-) -> [f64; demography::LANES] {
-    let mut hands = [0.0; demography::LANES];
-    labour::allocate_lanes(
-        k.simd,
-        t.pop,
-        t.efficiency,
-        t.mess,
-        t.base_labour,
-        t.season_labour,
-        &mut hands,
-        ctx,
-        p,
-        k,
-        out,
-    );
-    hands
 }
 
 fn benches(c: &mut Criterion) {
@@ -152,30 +127,13 @@ fn benches(c: &mut Criterion) {
         let mut group = c.benchmark_group("team");
         bench_on(&mut group, "labour", &w, |w| {
             step::for_each_batch(w, p, &k, |t, ctx, out| {
-                labour_of(t, ctx, p, &k, out);
+                labour::allocate_batch(t, ctx, p, &k, out);
             })
         });
         bench_on(&mut group, "harvest", &w, |w| {
             step::for_each_batch(w, p, &k, |t, ctx, out| {
-                let hands = labour_of(t, ctx, p, &k, out);
-                harvest::harvest_lanes(
-                    k.simd,
-                    t.base_output_kg,
-                    t.capital,
-                    t.season_labour,
-                    t.mess,
-                    t.concealment,
-                    &hands,
-                    t.grain_kg,
-                    t.hidden_kg,
-                    t.quota_kg,
-                    t.report_kg,
-                    1,
-                    ctx,
-                    p,
-                    &k,
-                    out,
-                );
+                let hands = labour::allocate_batch(t, ctx, p, &k, out);
+                harvest::harvest_batch(t, 1, &hands, ctx, p, &k, out);
             })
         });
         // Pass B's phases on the state pass B starts from.

@@ -139,6 +139,25 @@ pub fn estimate_team(
     );
 }
 
+/// [`estimate_team`] for the teams of `t`, a batch of at most [`LANES`]: [`estimate_lanes`] on
+/// its columns.
+#[inline(always)]
+pub fn estimate_batch(t: &mut TeamsMut<'_>, s: usize, ctx: &CommuneCtx, p: &Params, k: &Knobs) {
+    estimate_lanes(
+        k.simd,
+        t.base_output_kg,
+        t.capital,
+        t.season_labour,
+        t.mess,
+        t.concealment,
+        t.report_kg,
+        s,
+        ctx,
+        p,
+        k,
+    );
+}
+
 kernel! {
 /// [`estimate_team`] for the teams of a batch (at most [`LANES`]: the columns' length), in the
 /// instruction set `simd`: one loop over the batch, which vectorises.
@@ -401,6 +420,39 @@ pub fn harvest_team(
         &mut t.hidden_kg[one.clone()],
         &mut t.quota_kg[one.clone()],
         &mut t.report_kg[one],
+        s,
+        ctx,
+        p,
+        k,
+        out,
+    );
+}
+
+/// Harvests season `s` for the teams of `t`, a batch of at most [`LANES`], whose farm hands this
+/// month are `hands`: [`harvest_lanes`] on its columns.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+pub fn harvest_batch(
+    t: &mut TeamsMut<'_>,
+    s: usize,
+    hands: &[f64; LANES],
+    ctx: &CommuneCtx,
+    p: &Params,
+    k: &Knobs,
+    out: &mut CommuneMonth,
+) {
+    harvest_lanes(
+        k.simd,
+        t.base_output_kg,
+        t.capital,
+        t.season_labour,
+        t.mess,
+        t.concealment,
+        hands,
+        t.grain_kg,
+        t.hidden_kg,
+        t.quota_kg,
+        t.report_kg,
         s,
         ctx,
         p,

@@ -169,6 +169,33 @@ pub fn allocate(
     l.hands
 }
 
+/// [`allocate`] for the teams of `t`, a batch of at most [`LANES`]: [`allocate_lanes`] on its
+/// columns. Returns each team's farm hands.
+#[inline(always)]
+pub fn allocate_batch(
+    t: &mut TeamsMut<'_>,
+    ctx: &CommuneCtx,
+    p: &Params,
+    k: &Knobs,
+    out: &mut CommuneMonth,
+) -> [f64; LANES] {
+    let mut hands = [0.0f64; LANES];
+    allocate_lanes(
+        k.simd,
+        t.pop,
+        t.efficiency,
+        t.mess,
+        t.base_labour,
+        t.season_labour,
+        &mut hands,
+        ctx,
+        p,
+        k,
+        out,
+    );
+    hands
+}
+
 kernel! {
 /// [`allocate`] for the teams of a batch (at most [`LANES`]: the columns' length), in the
 /// instruction set `simd`: each team's farm hands into `hands`.

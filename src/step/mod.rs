@@ -948,53 +948,11 @@ fn commune_pass_a(
             resale_fill,
             &mut out,
         );
-        let mut hands = [0.0f64; demography::LANES];
-        labour::allocate_lanes(
-            k.simd,
-            t.pop,
-            t.efficiency,
-            t.mess,
-            t.base_labour,
-            t.season_labour,
-            &mut hands,
-            ctx,
-            p,
-            k,
-            &mut out,
-        );
+        let hands = labour::allocate_batch(t, ctx, p, k, &mut out);
         if let Some(s) = harvest_season {
-            harvest::harvest_lanes(
-                k.simd,
-                t.base_output_kg,
-                t.capital,
-                t.season_labour,
-                t.mess,
-                t.concealment,
-                &hands,
-                t.grain_kg,
-                t.hidden_kg,
-                t.quota_kg,
-                t.report_kg,
-                s,
-                ctx,
-                p,
-                k,
-                &mut out,
-            );
+            harvest::harvest_batch(t, s, &hands, ctx, p, k, &mut out);
         } else if let Some(s) = estimate_season {
-            harvest::estimate_lanes(
-                k.simd,
-                t.base_output_kg,
-                t.capital,
-                t.season_labour,
-                t.mess,
-                t.concealment,
-                t.report_kg,
-                s,
-                ctx,
-                p,
-                k,
-            );
+            harvest::estimate_batch(t, s, ctx, p, k);
         }
         if team_b {
             pass_b_teams(k.simd, t, &repeated, lanes, ctx, p, k, &mut out);
