@@ -573,26 +573,13 @@ mod tests {
     /// Teams of every kind: empty, tiny, huge stocks and quotas (up to `u32::MAX`), every
     /// regime, in and out of the canteens' coverage.
     fn teams(n: usize, seed: u64) -> TeamColumns {
-        let mut x = seed;
-        let mut next = move || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        };
+        let mut next = crate::step::tests::generator(seed);
         let mut t = TeamColumns::default();
         t.grow(n);
         for i in 0..n {
             let size = [0, 1, 30, 200, 5_000][(next() % 5) as usize];
             t.pop[i] = std::array::from_fn(|_| (next() % (size + 1)) as u32);
-            let amount = |r: u64| match r % 6 {
-                0 => 0,
-                1 => (r >> 8) as u32 % 100,
-                2 => (r >> 8) as u32 % 100_000,
-                3 => u32::MAX - (r >> 8) as u32 % 1_000,
-                4 => (1 << 31) + (r >> 8) as u32 % 1_000,
-                _ => (r >> 8) as u32,
-            };
+            let amount = crate::step::tests::any_amount;
             t.grain_kg[i] = amount(next());
             t.hidden_kg[i] = amount(next());
             t.quota_kg[i] = amount(next());

@@ -566,6 +566,7 @@ fn age(p: &mut [u32; N_AGE], r: &mut [f32; N_AGE]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::step::tests::generator;
 
     /// [`mix`] as it was written before the batches, with a branch: the reference.
     fn mix_reference(res: &mut f32, n: u32, incoming: f32, m: u32) {
@@ -606,17 +607,6 @@ mod tests {
             -i64::from(back)
         } else {
             0
-        }
-    }
-
-    /// A xorshift generator: the same inputs every run.
-    fn generator(seed: u64) -> impl FnMut() -> u64 {
-        let mut x = seed;
-        move || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
         }
     }
 

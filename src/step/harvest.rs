@@ -709,27 +709,14 @@ mod tests {
     /// Teams of every kind: empty and huge crops (up to past `u32::MAX` kg, and around the
     /// limit of the 32-bit path), stocks and quotas up to `u32::MAX`, every regime.
     fn teams(n: usize, seed: u64) -> (crate::world::TeamColumns, Vec<f64>) {
-        let mut x = seed;
-        let mut next = move || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        };
+        let mut next = crate::step::tests::generator(seed);
         let mut t = crate::world::TeamColumns::default();
         t.grow(n);
         let mut hands = Vec::new();
         // Every batch of a seed with a huge crop takes the u64 path; the others the 32-bit one.
         let huge = seed.is_multiple_of(3);
         for i in 0..n {
-            let amount = |r: u64| match r % 6 {
-                0 => 0,
-                1 => (r >> 8) as u32 % 100,
-                2 => (r >> 8) as u32 % 100_000,
-                3 => u32::MAX - (r >> 8) as u32 % 1_000,
-                4 => (1 << 31) + (r >> 8) as u32 % 1_000,
-                _ => (r >> 8) as u32,
-            };
+            let amount = crate::step::tests::any_amount;
             t.grain_kg[i] = amount(next());
             t.hidden_kg[i] = amount(next());
             t.quota_kg[i] = amount(next());

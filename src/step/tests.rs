@@ -5,6 +5,31 @@ use crate::scenario::Params;
 use crate::time::Schedule;
 use crate::world::{MessMode, TeamColumns, build::AGE_SHARES, build::split_by_shares};
 
+/// A xorshift generator: the same inputs every run (for the tests that compare batched code
+/// with the one-team formulation on many teams).
+pub(super) fn generator(seed: u64) -> impl FnMut() -> u64 {
+    let mut x = seed;
+    move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    }
+}
+
+/// A team-sized amount of grain of every kind from a random `r`: nothing, small, ordinary, near
+/// `u32::MAX`, just past 2^31, anything.
+pub(super) fn any_amount(r: u64) -> u32 {
+    match r % 6 {
+        0 => 0,
+        1 => (r >> 8) as u32 % 100,
+        2 => (r >> 8) as u32 % 100_000,
+        3 => u32::MAX - (r >> 8) as u32 % 1_000,
+        4 => (1 << 31) + (r >> 8) as u32 % 1_000,
+        _ => (r >> 8) as u32,
+    }
+}
+
 /// A team of `people` with the 1957 age structure, full reserves and `grain` kg in store.
 fn team(people: u32, grain: u32) -> TeamColumns {
     let mut t = TeamColumns::default();
