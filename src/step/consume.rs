@@ -585,12 +585,7 @@ mod tests {
             t.quota_kg[i] = amount(next());
             t.base_output_kg[i] = (next() % 1_000_000) as f32;
             t.canteen_rank[i] = (next() % 1000) as f32 / 1000.0;
-            t.mess[i] = [
-                MessMode::Household,
-                MessMode::Free,
-                MessMode::Rationed,
-                MessMode::Dissolved,
-            ][(next() % 4) as usize];
+            t.mess[i] = crate::step::tests::any_mess(next());
             t.canteen_months[i] = [0, 1, 3, 254, 255][(next() % 5) as usize];
         }
         t

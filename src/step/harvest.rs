@@ -733,12 +733,7 @@ mod tests {
             t.capital[i] = (next() % 2500) as f32 / 1000.0;
             t.season_labour[i] = (next() % 20_000) as f32 / 1000.0;
             t.concealment[i] = (next() % 1000) as f32 / 1000.0;
-            t.mess[i] = [
-                MessMode::Household,
-                MessMode::Free,
-                MessMode::Rationed,
-                MessMode::Dissolved,
-            ][(next() % 4) as usize];
+            t.mess[i] = crate::step::tests::any_mess(next());
             hands.push([0.0, 0.3, 0.999, 1.0, 1.7][(next() % 5) as usize]);
         }
         (t, hands)

@@ -30,6 +30,16 @@ pub(super) fn any_amount(r: u64) -> u32 {
     }
 }
 
+/// One of the four mess-hall regimes, from a random `r`.
+pub(super) fn any_mess(r: u64) -> MessMode {
+    [
+        MessMode::Household,
+        MessMode::Free,
+        MessMode::Rationed,
+        MessMode::Dissolved,
+    ][(r % 4) as usize]
+}
+
 /// A team of `people` with the 1957 age structure, full reserves and `grain` kg in store.
 fn team(people: u32, grain: u32) -> TeamColumns {
     let mut t = TeamColumns::default();
