@@ -203,7 +203,13 @@ impl ReserveTable {
     pub fn columns_between(&self, j: u32, frac: f32) -> [f32; 4] {
         let j = (j as usize).min(N - 1);
         let (a, b) = (self.values[j], self.values[j + 1]);
-        std::array::from_fn(|c| a[c] + (b[c] - a[c]) * frac)
+        // Spelled out rather than `array::from_fn`, which LLVM sometimes leaves out of line.
+        [
+            a[0] + (b[0] - a[0]) * frac,
+            a[1] + (b[1] - a[1]) * frac,
+            a[2] + (b[2] - a[2]) * frac,
+            a[3] + (b[3] - a[3]) * frac,
+        ]
     }
 
     /// [`full`](Self::full) as the four columns side by side.

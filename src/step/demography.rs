@@ -195,8 +195,16 @@ fn pregnancies(
 /// Without branches, so that the batch's loop over its teams runs in vector instructions:
 /// both directions are worked out, one of them with nobody moving, and the reserves mixed
 /// only where people return (the same bits as one branch per direction: see the tests).
+///
+/// `RETURNS` false leaves the returns out, for months whose `rate` is positive: a carry is
+/// above −1, so then nobody returns, and the results are the same.
 #[inline(always)]
-fn migrate(pop: &mut [u32; N_AGE], reserve: &mut [f32; N_AGE], carry: &mut f32, rate: f32) -> i64 {
+fn migrate<const RETURNS: bool>(
+    pop: &mut [u32; N_AGE],
+    reserve: &mut [f32; N_AGE],
+    carry: &mut f32,
+    rate: f32,
+) -> i64 {
     let workers = pop[MEN] + pop[WOMEN];
     let expected = workers as f32 * rate + *carry;
     // Toward zero. A team's migrants are far below 2^24, so the i32 is exact as f32.
@@ -205,6 +213,12 @@ fn migrate(pop: &mut [u32; N_AGE], reserve: &mut [f32; N_AGE], carry: &mut f32, 
     let recruited = select_unpredictable(whole > 0, whole as u32, 0).min(workers);
     let men = recruited.div_ceil(2).min(pop[MEN]);
     let women = (recruited - men).min(pop[WOMEN]);
+    if !RETURNS {
+        debug_assert!(whole >= 0, "returns in a month of recruitment");
+        pop[MEN] -= men;
+        pop[WOMEN] -= women;
+        return i64::from(men + women);
+    }
     let returned = select_unpredictable(whole < 0, whole.unsigned_abs(), 0);
     let men_back = returned.div_ceil(2);
     let women_back = returned - men_back;
@@ -417,14 +431,20 @@ fn update_lanes(
     out.births += births;
 
     // Recruitment to the cities (or return), working-age people only.
-    let rate = ctx.urban_recruitment;
-    if rate != 0.0 {
-        let mut migrants = 0i64;
+    let rate = ctx.urban_recruitment as f32;
+    let mut migrants = 0i64;
+    if rate > 0.0 {
+        // Recruitment only: nobody returns (a carry is above −1, so the expected migrants are
+        // too), and the reserves are not mixed.
         for j in 0..n {
-            migrants += migrate(&mut pop[j], &mut reserve[j], &mut migration_carry[j], rate as f32);
+            migrants += migrate::<false>(&mut pop[j], &mut reserve[j], &mut migration_carry[j], rate);
         }
-        out.migrants += migrants;
+    } else if rate < 0.0 {
+        for j in 0..n {
+            migrants += migrate::<true>(&mut pop[j], &mut reserve[j], &mut migration_carry[j], rate);
+        }
     }
+    out.migrants += migrants;
 
     // The commune's sums, the reserve sum team by team in order.
     let mut people = 0u64;
@@ -500,12 +520,14 @@ fn look_up(at: &mut Looked, k: &Knobs, intake: &Intakes, reserve: &[[f32; N_AGE]
         // The four columns side by side for each group (one vector operation). Every group
         // compared (no early exit, which would be a branch per group).
         let fed = reserve[j].iter().fold(true, |fed, &r| fed & (r == 1.0));
-        at.columns[j] = if fed {
+        if fed {
             // Well fed: the values at a full reserve, kept.
-            [table.full_columns(); N_AGE]
+            at.columns[j] = [table.full_columns(); N_AGE];
         } else {
-            std::array::from_fn(|a| table.columns_between(row[j][a], frac[j][a]))
-        };
+            for a in 0..N_AGE {
+                at.columns[j][a] = table.columns_between(row[j][a], frac[j][a]);
+            }
+        }
     }
 }
 }
@@ -642,7 +664,12 @@ mod tests {
             let (mut pop_new, mut reserve_new, mut carry_new) = (pop, reserve, carry);
             let when = format!("{pop:?} {reserve:?} {carry} {rate}");
             let old = migrate_reference(&mut pop, &mut reserve, &mut carry, rate);
-            let new = migrate(&mut pop_new, &mut reserve_new, &mut carry_new, rate as f32);
+            // Without returns where the rate is positive, as the batches run it.
+            let new = if rate > 0.0 {
+                migrate::<false>(&mut pop_new, &mut reserve_new, &mut carry_new, rate as f32)
+            } else {
+                migrate::<true>(&mut pop_new, &mut reserve_new, &mut carry_new, rate as f32)
+            };
             assert_eq!(old, new, "{when}");
             assert_eq!(pop, pop_new, "{when}");
             assert_eq!(

@@ -31,7 +31,10 @@ mod tests;
 use crate::scenario::Params;
 use crate::time::Month;
 use crate::world::build::MORTALITY_PROFILE;
-use crate::world::{BrigadesMut, CHILD, ELDERLY, N_AGE, TeamsMut, WORKING, World};
+use crate::world::{
+    BrigadeColumns, BrigadesMut, CHILD, ELDERLY, Hierarchy, N_AGE, TeamColumns, TeamsMut, WORKING,
+    World,
+};
 use simd::kernel;
 
 /// This month's values of every schedule the phases read (phase 1, "policy events").
@@ -610,36 +613,43 @@ pub fn pass_a(world: &mut World, params: &Params, k: &Knobs, fused: bool) -> Vec
         k,
     );
     let h = &world.hierarchy;
-    let teams = world.teams.split(&h.commune_team_offsets);
-    let brigades = world.brigades.split(&h.brigade_offsets);
     let team_offsets = &h.team_offsets;
     let brigade_offsets = &h.brigade_offsets;
     let national_base: f64 = world.provinces.base_output_kg.iter().sum();
-    let items: Vec<_> = teams.into_iter().zip(brigades).collect();
-    par_map(items, |scratch, c, (mut t, mut b)| {
-        let ctx = facts.context(c, 0.0);
-        let offsets = &team_offsets[brigade_offsets[c] as usize..=brigade_offsets[c + 1] as usize];
-        let local = local_offsets(&mut scratch.offsets, offsets);
-        let (report, lanes) = (&mut scratch.report, &mut scratch.demography);
-        k.simd.run(
-            #[inline(always)]
-            || {
-                commune_pass_a(
-                    &mut t,
-                    &mut b,
-                    local,
-                    report,
-                    lanes,
-                    &ctx,
-                    params,
-                    k,
-                    fill,
-                    national_base,
-                    fused,
-                )
-            },
-        )
-    })
+    let mut communes = vec![CommuneMonth::default(); world.communes.province.len()];
+    par_communes(
+        &mut world.teams,
+        Some(&mut world.brigades),
+        h,
+        &mut communes,
+        |scratch, c, mut t, b, out| {
+            let mut b = b.expect("pass A's communes come with their brigades");
+            let ctx = facts.context(c, 0.0);
+            let offsets =
+                &team_offsets[brigade_offsets[c] as usize..=brigade_offsets[c + 1] as usize];
+            let local = local_offsets(&mut scratch.offsets, offsets);
+            let (report, lanes) = (&mut scratch.report, &mut scratch.demography);
+            *out = k.simd.run(
+                #[inline(always)]
+                || {
+                    commune_pass_a(
+                        &mut t,
+                        &mut b,
+                        local,
+                        report,
+                        lanes,
+                        &ctx,
+                        params,
+                        k,
+                        fill,
+                        national_base,
+                        fused,
+                    )
+                },
+            );
+        },
+    );
+    communes
 }
 
 /// The serial stage after pass A: resales leave the central stock; furnace fuel and water
@@ -667,7 +677,7 @@ pub fn pass_b(
     params: &Params,
     k: &Knobs,
     quota: Option<&[f64]>,
-    communes: &mut Vec<CommuneMonth>,
+    communes: &mut [CommuneMonth],
 ) {
     let facts = CommuneFacts::new(
         &world.communes,
@@ -677,33 +687,36 @@ pub fn pass_b(
         k,
     );
     let h = &world.hierarchy;
-    let teams = world.teams.split(&h.commune_team_offsets);
     let team_offsets = &h.team_offsets;
     let brigade_offsets = &h.brigade_offsets;
     let brigade_reports = &world.brigades.report_kg;
-    let items: Vec<_> = teams.into_iter().zip(std::mem::take(communes)).collect();
-    *communes = par_map(items, |scratch, c, (mut t, mut out)| {
-        let ctx = facts.context(c, quota.map_or(0.0, |q| q[c]));
-        let (b0, b1) = (brigade_offsets[c] as usize, brigade_offsets[c + 1] as usize);
-        let local = local_offsets(&mut scratch.offsets, &team_offsets[b0..=b1]);
-        let lanes = &mut scratch.demography;
-        k.simd.run(
-            #[inline(always)]
-            || {
-                commune_pass_b(
-                    &mut t,
-                    local,
-                    &brigade_reports[b0..b1],
-                    lanes,
-                    &ctx,
-                    params,
-                    k,
-                    &mut out,
-                )
-            },
-        );
-        out
-    });
+    par_communes(
+        &mut world.teams,
+        None,
+        h,
+        communes,
+        |scratch, c, mut t, _, out| {
+            let ctx = facts.context(c, quota.map_or(0.0, |q| q[c]));
+            let (b0, b1) = (brigade_offsets[c] as usize, brigade_offsets[c + 1] as usize);
+            let local = local_offsets(&mut scratch.offsets, &team_offsets[b0..=b1]);
+            let lanes = &mut scratch.demography;
+            k.simd.run(
+                #[inline(always)]
+                || {
+                    commune_pass_b(
+                        &mut t,
+                        local,
+                        &brigade_reports[b0..b1],
+                        lanes,
+                        &ctx,
+                        params,
+                        k,
+                        out,
+                    )
+                },
+            );
+        },
+    );
 }
 
 /// The serial stage at the end of the month: the central balance, urban population, what the
@@ -737,25 +750,30 @@ pub fn for_each_batch(
         params,
         k,
     );
-    let teams = world.teams.split(&world.hierarchy.commune_team_offsets);
-    par_map(teams, |_, c, mut t| {
-        let ctx = facts.context(c, 0.0);
-        let mut out = CommuneMonth::default();
-        let rows = t.rows();
-        k.simd.run(
-            #[inline(always)]
-            || {
-                for first in (0..rows).step_by(demography::LANES) {
-                    f(
-                        &mut t.slice(first..rows.min(first + demography::LANES)),
-                        &ctx,
-                        &mut out,
-                    );
-                }
-            },
-        );
-        out
-    })
+    let mut communes = vec![CommuneMonth::default(); world.communes.province.len()];
+    par_communes(
+        &mut world.teams,
+        None,
+        &world.hierarchy,
+        &mut communes,
+        |_, c, mut t, _, out| {
+            let ctx = facts.context(c, 0.0);
+            let rows = t.rows();
+            k.simd.run(
+                #[inline(always)]
+                || {
+                    for first in (0..rows).step_by(demography::LANES) {
+                        f(
+                            &mut t.slice(first..rows.min(first + demography::LANES)),
+                            &ctx,
+                            out,
+                        );
+                    }
+                },
+            );
+        },
+    );
+    communes
 }
 
 /// What [`CommuneCtx`] is made from: the world's commune and province columns and this month's
@@ -1085,29 +1103,76 @@ fn politics(world: &mut World, p: &Params, k: &Knobs, seed: u64, communes: &mut 
     }
 }
 
-/// Maps `f` over `items` in parallel (with the `parallel` feature), keeping their order. Each
-/// worker lends `f` a [`Scratch`] it reuses across items.
-pub fn par_map<I: Send, R: Send>(
-    items: Vec<I>,
-    f: impl Fn(&mut Scratch, usize, I) -> R + Sync + Send,
-) -> Vec<R> {
+/// Communes handed to a worker at a time.
+///
+/// Each pass gives out the communes' views (a slice of every team column, 336 bytes, and of
+/// every brigade column) block by block, made as the block's communes come: made all at once
+/// for every commune, they were written, gathered and moved again for each pass, 3 % of the
+/// full run. 64 communes is a few milliseconds of work, and there are hundreds of blocks for
+/// the threads to share.
+const COMMUNE_BLOCK: usize = 64;
+
+/// Runs `f(scratch, c, teams, brigades, out)` for every commune `c`, in parallel (with the
+/// `parallel` feature): `teams` and `brigades` are the commune's rows (brigades only if
+/// `brigades` is given), `out` is `results[c]`. Each worker lends `f` a [`Scratch`] it reuses
+/// across communes. Communes are independent, so the results do not depend on the threads.
+pub fn par_communes<R: Send>(
+    teams: &mut TeamColumns,
+    brigades: Option<&mut BrigadeColumns>,
+    h: &Hierarchy,
+    results: &mut [R],
+    f: impl Fn(&mut Scratch, usize, TeamsMut<'_>, Option<BrigadesMut<'_>>, &mut R) + Sync + Send,
+) {
+    let n = results.len();
+    debug_assert_eq!(n + 1, h.commune_team_offsets.len());
+    // The block boundaries, as communes and as team and brigade rows.
+    let cuts: Vec<usize> = (0..n).step_by(COMMUNE_BLOCK).chain([n]).collect();
+    let rows_at = |offsets: &[u32]| cuts.iter().map(|&c| offsets[c]).collect::<Vec<_>>();
+    let team_blocks = teams.split(&rows_at(&h.commune_team_offsets));
+    let brigade_blocks: Vec<Option<BrigadesMut<'_>>> = match brigades {
+        Some(b) => b
+            .split(&rows_at(&h.brigade_offsets))
+            .into_iter()
+            .map(Some)
+            .collect(),
+        None => team_blocks.iter().map(|_| None).collect(),
+    };
+    let block = |scratch: &mut Scratch,
+                 (i, ((mut teams, mut brigades), out)): (
+        usize,
+        ((TeamsMut<'_>, Option<BrigadesMut<'_>>), &mut [R]),
+    )| {
+        let first = i * COMMUNE_BLOCK;
+        for (c, out) in (first..).zip(out) {
+            let rows = (h.commune_team_offsets[c + 1] - h.commune_team_offsets[c]) as usize;
+            let (t, rest) = teams.split_at(rows);
+            teams = rest;
+            let b = brigades.take().map(|b| {
+                let (b, rest) =
+                    b.split_at((h.brigade_offsets[c + 1] - h.brigade_offsets[c]) as usize);
+                brigades = Some(rest);
+                b
+            });
+            f(scratch, c, t, b, out);
+        }
+    };
+    let blocks = team_blocks
+        .into_iter()
+        .zip(brigade_blocks)
+        .zip(results.chunks_mut(COMMUNE_BLOCK));
     #[cfg(feature = "parallel")]
     {
         use rayon::prelude::*;
-        items
+        blocks
+            .collect::<Vec<_>>()
             .into_par_iter()
             .enumerate()
-            .map_init(Scratch::default, |s, (i, x)| f(s, i, x))
-            .collect()
+            .for_each_init(Scratch::default, block);
     }
     #[cfg(not(feature = "parallel"))]
     {
         let mut s = Scratch::default();
-        items
-            .into_iter()
-            .enumerate()
-            .map(|(i, x)| f(&mut s, i, x))
-            .collect()
+        blocks.enumerate().for_each(|x| block(&mut s, x));
     }
 }
 

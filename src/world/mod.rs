@@ -61,9 +61,25 @@ macro_rules! columns {
 
             /// The rows `range` of this view, as a view of their own (whose loops over
             /// `0..rows()` have no bounds checks either).
-            #[inline]
+            #[inline(always)]
             pub fn slice(&mut self, range: std::ops::Range<usize>) -> $Mut<'_> {
                 $Mut { $($name: &mut self.$name[range.clone()],)* }
+            }
+        }
+
+        impl<'a> $Mut<'a> {
+            /// The first `n` rows and the rest, as two views.
+            #[inline]
+            pub fn split_at(self, n: usize) -> ($Mut<'a>, $Mut<'a>) {
+                let mut rest = $Mut { $($name: Default::default(),)* };
+                let head = $Mut {
+                    $($name: {
+                        let (head, tail) = self.$name.split_at_mut(n);
+                        rest.$name = tail;
+                        head
+                    },)*
+                };
+                (head, rest)
             }
         }
 
