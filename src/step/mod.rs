@@ -1112,6 +1112,9 @@ fn politics(world: &mut World, p: &Params, k: &Knobs, seed: u64, communes: &mut 
 /// the threads to share.
 const COMMUNE_BLOCK: usize = 64;
 
+/// A block of communes: their team rows, their brigade rows (if wanted) and their results.
+type Block<'a, R> = ((TeamsMut<'a>, Option<BrigadesMut<'a>>), &'a mut [R]);
+
 /// Runs `f(scratch, c, teams, brigades, out)` for every commune `c`, in parallel (with the
 /// `parallel` feature): `teams` and `brigades` are the commune's rows (brigades only if
 /// `brigades` is given), `out` is `results[c]`. Each worker lends `f` a [`Scratch`] it reuses
@@ -1138,10 +1141,7 @@ pub fn par_communes<R: Send>(
         None => team_blocks.iter().map(|_| None).collect(),
     };
     let block = |scratch: &mut Scratch,
-                 (i, ((mut teams, mut brigades), out)): (
-        usize,
-        ((TeamsMut<'_>, Option<BrigadesMut<'_>>), &mut [R]),
-    )| {
+                 (i, ((mut teams, mut brigades), out)): (usize, Block<'_, R>)| {
         let first = i * COMMUNE_BLOCK;
         for (c, out) in (first..).zip(out) {
             let rows = (h.commune_team_offsets[c + 1] - h.commune_team_offsets[c]) as usize;
