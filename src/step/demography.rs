@@ -177,7 +177,10 @@ fn pregnancies(
     let made_up = *postponed * d.catch_up as f32 * fecundity;
     *postponed += normal * (1.0 - fecundity) - made_up;
     let conceptions = normal * fecundity + made_up;
-    let moved = [stages[0] / 3.0, stages[1] / 3.0, stages[2] / 3.0];
+    // A third of each stage moves on (a multiplication: a division per stage and team cost
+    // more than the rest of the births).
+    const THIRD: f32 = 1.0 / 3.0;
+    let moved = [stages[0] * THIRD, stages[1] * THIRD, stages[2] * THIRD];
     stages[0] += conceptions - moved[0];
     stages[1] += moved[0] - moved[1];
     stages[2] += moved[1] - moved[2];
@@ -453,7 +456,7 @@ fn update_lanes(
     }
     out.pop_end += people;
     // Each team's sum (in group order) apart from the others', which vectorises across the
-    // teams; then the commune's, one team after the other.
+    // teams; then the batch's, four lanes at a time (lanes past `n` stay 0).
     let mut reserve_sums = [0.0f64; LANES];
     for j in 0..n {
         let mut reserve_sum = 0.0f64;
@@ -462,9 +465,13 @@ fn update_lanes(
         }
         reserve_sums[j] = reserve_sum;
     }
-    for &reserve_sum in &reserve_sums[..n] {
-        out.reserve_sum += reserve_sum;
+    let mut lanes = [0.0f64; 4];
+    for chunk in reserve_sums.chunks_exact(4) {
+        for (l, &v) in lanes.iter_mut().zip(chunk) {
+            *l += v;
+        }
     }
+    out.reserve_sum += (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]);
 }
 }
 

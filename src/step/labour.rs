@@ -53,48 +53,48 @@ pub fn drafts(zeal: f64, p: &Params, k: &Knobs) -> [f64; 3] {
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct TeamLabour {
     /// Labour-days the team's people offer, at their efficiency.
-    pub supply: f64,
+    pub supply: f32,
     /// Labour-days the canteen's cooks take (0 outside canteens).
-    pub mess: f64,
+    pub mess: f32,
     /// Labour-days left for the fields after the drafts and the cooks.
-    pub farm: f64,
+    pub farm: f32,
     /// Farm hands present relative to normal, at the workers' efficiency (which sets harvest
     /// losses, and accumulates over the growing months into the season's labour index).
-    pub hands: f64,
+    pub hands: f32,
 }
 
 /// The labour of a team of `pop` people of efficiency `eff` in mess regime `mess`, whose normal
 /// monthly farm labour is `base_labour`, when the drafts take the share `drafted`.
 ///
-/// Written without branches that depend on the team (amounts that would divide by nothing are
-/// computed and not chosen), so that a loop over the teams of a batch vectorises.
+/// In `f32` (a team's labour-days are far below 2^24, and its shares need no more than six
+/// digits), so that a batch's loop runs eight teams to a vector instruction; and without
+/// branches that depend on the team (amounts that would divide by nothing are computed and not
+/// chosen).
 #[inline(always)]
 pub fn team_labour(
     pop: &[u32; N_AGE],
     eff: &[f32; N_AGE],
     mess: MessMode,
     base_labour: f32,
-    drafted: f64,
-    p: &Params,
+    drafted: f32,
+    cooks_per_person: f32,
     k: &Knobs,
 ) -> TeamLabour {
     let mut supply = 0.0f32;
     for a in 0..N_AGE {
         supply += count(pop[a]) * k.labour_days[a] * eff[a];
     }
-    let supply = f64::from(supply);
     let in_canteen = matches!(mess, MessMode::Free | MessMode::Rationed);
     let people: u32 = pop.iter().sum();
-    let cooks = p.labour.mess_staff * f64::from(people) * k.workdays;
+    let cooks = cooks_per_person * count(people);
     let mess = if in_canteen { cooks } else { 0.0 };
     let farm = (supply * (1.0 - drafted) - mess).max(0.0);
 
     let workers = pop[MEN] + pop[WOMEN];
     let mean_eff = (eff[MEN] * count(pop[MEN]) + eff[WOMEN] * count(pop[WOMEN])) / count(workers);
     let work_eff = if workers == 0 { 1.0 } else { mean_eff };
-    let base = f64::from(base_labour);
-    let present = farm * f64::from(work_eff) / base;
-    let hands = if base > 0.0 { present } else { 0.0 };
+    let present = farm * work_eff / base_labour;
+    let hands = if base_labour > 0.0 { present } else { 0.0 };
     TeamLabour {
         supply,
         mess,
@@ -103,18 +103,30 @@ pub fn team_labour(
     }
 }
 
-/// Adds a team's labour to the commune's sums (labour use, and the iron the steel campaign
-/// makes). Floating-point sums: the teams must be added in team order.
+/// Labour-days of the canteens' cooks per person this month (mess staff × workdays).
 #[inline(always)]
-pub fn add_labour(l: &TeamLabour, ctx: &CommuneCtx, k: &Knobs, out: &mut CommuneMonth) {
+fn cooks_per_person(p: &Params, k: &Knobs) -> f32 {
+    (p.labour.mess_staff * k.workdays) as f32
+}
+
+/// Adds labour to the commune's sums (labour use, and the iron the steel campaign makes):
+/// `supply`, the cooks' share `mess` of it and `farm`, summed over one team or a batch of them.
+#[inline(always)]
+pub fn add_labour(
+    supply: f64,
+    mess: f64,
+    farm: f64,
+    ctx: &CommuneCtx,
+    k: &Knobs,
+    out: &mut CommuneMonth,
+) {
     let [steel, water, other] = ctx.drafts;
-    let supply = l.supply;
     out.labour_supply += supply;
     out.labour_steel += supply * steel;
     out.labour_water += supply * water;
     out.labour_other += supply * other;
-    out.labour_mess += supply.min(l.mess);
-    out.labour_farm += l.farm;
+    out.labour_mess += mess;
+    out.labour_farm += farm;
     let steel_days = supply * steel;
     out.iron_kg += steel_days * k.iron_per_day;
     out.iron_usable_kg += steel_days * k.usable_iron_per_day;
@@ -123,7 +135,7 @@ pub fn add_labour(l: &TeamLabour, ctx: &CommuneCtx, k: &Knobs, out: &mut Commune
 /// The season's labour index after this month's farm `hands`: restarted in the first growing
 /// month of a season, accumulated (times effort) in the growing months.
 #[inline(always)]
-pub fn season_labour(index: f32, hands: f64, k: &Knobs) -> f32 {
+pub fn season_labour(index: f32, hands: f32, k: &Knobs) -> f32 {
     let moy = k.month.month();
     let index = if calendar::season_starts(moy) {
         0.0
@@ -131,7 +143,7 @@ pub fn season_labour(index: f32, hands: f64, k: &Knobs) -> f32 {
         index
     };
     if calendar::growing(moy).is_some() {
-        index + (hands * k.effort) as f32
+        index + hands * k.effort as f32
     } else {
         index
     }
@@ -139,9 +151,9 @@ pub fn season_labour(index: f32, hands: f64, k: &Knobs) -> f32 {
 
 /// The drafts' total share of the commune's labour.
 #[inline(always)]
-fn drafted(ctx: &CommuneCtx) -> f64 {
+fn drafted(ctx: &CommuneCtx) -> f32 {
     let [steel, water, other] = ctx.drafts;
-    steel + water + other
+    (steel + water + other) as f32
 }
 
 /// Allocates team `i`'s labour this month. Returns the farm hands present relative to normal
@@ -161,12 +173,19 @@ pub fn allocate(
         t.mess[i],
         t.base_labour[i],
         drafted(ctx),
-        p,
+        cooks_per_person(p, k),
         k,
     );
-    add_labour(&l, ctx, k, out);
+    add_labour(
+        f64::from(l.supply),
+        f64::from(l.supply.min(l.mess)),
+        f64::from(l.farm),
+        ctx,
+        k,
+        out,
+    );
     t.season_labour[i] = season_labour(t.season_labour[i], l.hands, k);
-    l.hands
+    f64::from(l.hands)
 }
 
 /// [`allocate`] for the teams of `t`, a batch of at most [`LANES`]: [`allocate_lanes`] on its
@@ -218,28 +237,41 @@ pub fn allocate_lanes(
     let n = pop.len().min(LANES);
     let (pop, efficiency) = (&pop[..n], &efficiency[..n]);
     let (mess, base_labour, season) = (&mess[..n], &base_labour[..n], &mut season[..n]);
-    let drafted = drafted(ctx);
-    let mut supply = [0.0f64; LANES];
-    let mut cooks = [0.0f64; LANES];
-    let mut farm = [0.0f64; LANES];
+    let (drafted, cooks_per_person) = (drafted(ctx), cooks_per_person(p, k));
+    // Lanes past `n` stay 0, so the sums below can run over every lane.
+    let mut supply = [0.0f32; LANES];
+    let mut cooks = [0.0f32; LANES];
+    let mut farm = [0.0f32; LANES];
     for j in 0..n {
-        let l = team_labour(&pop[j], &efficiency[j], mess[j], base_labour[j], drafted, p, k);
+        let l = team_labour(&pop[j], &efficiency[j], mess[j], base_labour[j], drafted, cooks_per_person, k);
         supply[j] = l.supply;
-        cooks[j] = l.mess;
+        cooks[j] = l.supply.min(l.mess);
         farm[j] = l.farm;
-        hands[j] = l.hands;
+        hands[j] = f64::from(l.hands);
         season[j] = season_labour(season[j], l.hands, k);
     }
-    for j in 0..n {
-        let l = TeamLabour {
-            supply: supply[j],
-            mess: cooks[j],
-            farm: farm[j],
-            hands: hands[j],
-        };
-        add_labour(&l, ctx, k, out);
-    }
+    add_labour(
+        lane_sum(&supply),
+        lane_sum(&cooks),
+        lane_sum(&farm),
+        ctx,
+        k,
+        out,
+    );
 }
+}
+
+/// The sum of a batch's values, eight lanes at a time (then the eight lanes, in `f64`): one
+/// vector addition per eight teams rather than a chain of additions one team after another.
+#[inline(always)]
+fn lane_sum(x: &[f32; LANES]) -> f64 {
+    let mut lanes = [0.0f32; 8];
+    for chunk in x.chunks_exact(8) {
+        for (l, &v) in lanes.iter_mut().zip(chunk) {
+            *l += v;
+        }
+    }
+    lanes.iter().map(|&l| f64::from(l)).sum()
 }
 
 #[cfg(test)]
