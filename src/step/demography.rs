@@ -455,23 +455,18 @@ fn update_lanes(
         people += u64::from(x);
     }
     out.pop_end += people;
-    // Each team's sum (in group order) apart from the others', which vectorises across the
-    // teams; then the batch's, four lanes at a time (lanes past `n` stay 0).
-    let mut reserve_sums = [0.0f64; LANES];
+    // Each team's sum (in group order, in f32: a team's people are far below 2^24) apart from
+    // the others', which vectorises across the teams; then the batch's, eight lanes at a time
+    // (lanes past `n` stay 0), in f64.
+    let mut reserve_sums = [0.0f32; LANES];
     for j in 0..n {
-        let mut reserve_sum = 0.0f64;
+        let mut reserve_sum = 0.0f32;
         for a in 0..N_AGE {
-            reserve_sum += f64::from(pop[j][a]) * f64::from(reserve[j][a]);
+            reserve_sum += count(pop[j][a]) * reserve[j][a];
         }
         reserve_sums[j] = reserve_sum;
     }
-    let mut lanes = [0.0f64; 4];
-    for chunk in reserve_sums.chunks_exact(4) {
-        for (l, &v) in lanes.iter_mut().zip(chunk) {
-            *l += v;
-        }
-    }
-    out.reserve_sum += (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]);
+    out.reserve_sum += lane_sum(&reserve_sums);
 }
 }
 
@@ -537,6 +532,19 @@ fn look_up(at: &mut Looked, k: &Knobs, intake: &Intakes, reserve: &[[f32; N_AGE]
         }
     }
 }
+}
+
+/// The sum of a batch's values, eight lanes at a time (then the eight lanes, in `f64`): one
+/// vector addition per eight teams rather than a chain of additions one team after another.
+#[inline(always)]
+pub(super) fn lane_sum(x: &Lanes<f32>) -> f64 {
+    let mut lanes = [0.0f32; 8];
+    for chunk in x.chunks_exact(8) {
+        for (l, &v) in lanes.iter_mut().zip(chunk) {
+            *l += v;
+        }
+    }
+    lanes.iter().map(|&l| f64::from(l)).sum()
 }
 
 /// Reserve of a group of `n` people at `res` joined by `m` people at `incoming`.

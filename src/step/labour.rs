@@ -6,7 +6,7 @@
 //! zeal; canteens take cooks; the rest farms. Farm labour, times effort and again h(Res) of the
 //! workers, accumulates over the growing months into the season's labour index.
 
-use super::demography::{LANES, count};
+use super::demography::{LANES, count, lane_sum};
 use super::simd::kernel;
 use super::{CommuneCtx, CommuneMonth, Knobs, calendar};
 use crate::scenario::Params;
@@ -259,19 +259,6 @@ pub fn allocate_lanes(
         out,
     );
 }
-}
-
-/// The sum of a batch's values, eight lanes at a time (then the eight lanes, in `f64`): one
-/// vector addition per eight teams rather than a chain of additions one team after another.
-#[inline(always)]
-fn lane_sum(x: &[f32; LANES]) -> f64 {
-    let mut lanes = [0.0f32; 8];
-    for chunk in x.chunks_exact(8) {
-        for (l, &v) in lanes.iter_mut().zip(chunk) {
-            *l += v;
-        }
-    }
-    lanes.iter().map(|&l| f64::from(l)).sum()
 }
 
 #[cfg(test)]
