@@ -12,9 +12,9 @@
 use super::demography::{Intakes, LANES};
 use super::procure;
 use super::simd::kernel;
-use super::{CommuneMonth, Knobs, calendar};
+use super::{CommuneMonth, Knobs};
 use crate::scenario::Params;
-use crate::step::harvest::kg32_lanes;
+use crate::step::harvest::kg32_f32;
 use crate::step::procure::adult_equivalents;
 use crate::world::{ADULT_EQUIVALENT, MessMode, N_AGE, TeamsMut, WORKING};
 use std::hint::select_unpredictable as select;
@@ -32,40 +32,61 @@ pub struct Intake {
     pub rationed: bool,
 }
 
-/// This month's constants of the meals, worked out once rather than for every team.
-#[derive(Clone, Copy, Debug)]
+/// This month's constants of the meals, worked out once rather than for every team, in f32 as
+/// the team loops use them (8 teams to a vector in AVX2; a team's stocks, far below 2^24 kg,
+/// are exact in f32).
+#[derive(Clone, Copy, Debug, Default)]
 pub struct Meals {
     /// Days in the month.
-    days: f64,
+    days: f32,
     /// Days in the month over the days to the October harvest: the share of its grain a
     /// household eats this month.
-    spread: f64,
+    spread: f32,
+    /// Days from the start of the month to the October harvest.
+    days_to_october: f32,
     /// The free-supply ration with overconsumption, kg per adult equivalent per day.
-    free_ration: f64,
+    free_ration: f32,
     /// Intake below which each tercile is below subsistence, with the normal and the canteen
     /// intake spread.
     limits: [[f32; 3]; 2],
     /// Energy from other foods, kcal per day.
     supplement: f32,
+    /// Canteens cover the teams ranked below this: the coverage rounded up to an f32, below
+    /// which are exactly the f32 ranks below the coverage itself.
+    coverage: f32,
+    /// Net summer harvest a team still expects, per kg of its normal annual output.
+    summer_expectation: f32,
+    /// ρ: the share of its shortfall to October a team asks to be resold.
+    resale: f32,
 }
 
 impl Meals {
-    pub fn new(p: &Params, month: crate::time::Month) -> Meals {
+    /// The meals' constants of the month of the knobs `k` (all but this one worked out).
+    pub fn new(p: &Params, k: &Knobs) -> Meals {
         let (m, n) = (&p.mess_halls, &p.nutrition);
-        let days = f64::from(month.days());
-        let horizon = f64::from(super::calendar::months_to_october(month.month())) * 365.25 / 12.0;
+        let days = f64::from(k.month.days());
         let limits = |cv: f64| {
             let cv = cv as f32;
             TERCILE_Z.map(|z| n.subsistence_kcal as f32 / (1.0 + z * cv))
         };
         Meals {
-            days,
-            spread: days / horizon,
-            free_ration: n.ration_kg * (1.0 + m.overconsumption),
+            days: days as f32,
+            spread: (days / k.days_to_october) as f32,
+            days_to_october: k.days_to_october as f32,
+            free_ration: (n.ration_kg * (1.0 + m.overconsumption)) as f32,
             limits: [limits(n.intake_cv), limits(n.intake_cv_canteen)],
-            supplement: supplement_kcal(p, month) as f32,
+            supplement: supplement_kcal(p, k.month) as f32,
+            coverage: rounded_up(k.canteen_coverage),
+            summer_expectation: k.summer_expectation as f32,
+            resale: k.resale as f32,
         }
     }
+}
+
+/// `x` rounded up to an f32 `c`: for every f32 `r`, `r < c` exactly when `f64::from(r) < x`.
+fn rounded_up(x: f64) -> f32 {
+    let c = x as f32;
+    if f64::from(c) < x { c.next_up() } else { c }
 }
 
 /// Energy from foods other than the collective's grain (vegetables, wild and substitute foods,
@@ -79,32 +100,40 @@ pub fn supplement_kcal(p: &Params, month: crate::time::Month) -> f64 {
 #[derive(Clone, Copy, Debug)]
 struct Rules {
     /// The ration, kg per adult equivalent per day.
-    ration: f64,
+    ration: f32,
     /// The share of the grain a canteen draws that is eaten, 1 − w.
-    kept: f64,
-    /// ξ: a non-worker's canteen ration per worker's, and as f32.
-    nonworker: f64,
-    nonworker32: f32,
+    kept: f32,
+    /// ξ: a non-worker's canteen ration per worker's.
+    nonworker: f32,
     /// Canteen intake of everyone but the cadres and staff, per ration: 1 / (1 + ς·share).
     majority: f32,
     /// Energy per kg of grain, kcal.
-    kcal_per_kg: f64,
-    /// Months of free supply before a canteen rations.
-    free_months: f64,
+    kcal_per_kg: f32,
+    /// Months of free supply before a canteen rations, rounded up to whole months as the months
+    /// in a canteen are counted (`u32::MAX` if never).
+    free_months: u32,
 }
 
 impl Rules {
     #[inline(always)]
     fn new(p: &Params) -> Rules {
         let (m, n) = (&p.mess_halls, &p.nutrition);
+        let free = m.free_months.ceil();
         Rules {
-            ration: n.ration_kg,
-            kept: 1.0 - m.waste,
-            nonworker: m.nonworker_ration,
-            nonworker32: m.nonworker_ration as f32,
+            ration: n.ration_kg as f32,
+            kept: (1.0 - m.waste) as f32,
+            nonworker: m.nonworker_ration as f32,
             majority: (1.0 / (1.0 + m.cadre_uplift * (m.cadre_share + p.labour.mess_staff))) as f32,
-            kcal_per_kg: n.kcal_per_kg,
-            free_months: m.free_months,
+            kcal_per_kg: n.kcal_per_kg as f32,
+            // Whole months reach the free months when they reach them rounded up; a u8 never
+            // counts more than 255.
+            free_months: if free <= 0.0 {
+                0
+            } else if free <= 256.0 {
+                free as u32
+            } else {
+                u32::MAX
+            },
         }
     }
 }
@@ -155,16 +184,16 @@ fn regime(covered: bool, mode: MessMode, months: u8) -> (MessMode, u8, bool) {
 /// `stock` with the `expected` summer harvest would not feed its `ae` adult equivalents the
 /// ration until the October harvest.
 #[inline(always)]
-fn rations(months: u8, stock: u32, expected: f64, ae: f64, r: &Rules, k: &Knobs) -> bool {
-    (f64::from(months) >= r.free_months)
-        | (f64::from(stock) + expected < r.ration * ae * k.days_to_october)
+fn rations(months: u8, stock: u32, expected: f32, ae: f32, r: &Rules, meals: &Meals) -> bool {
+    (u32::from(months) >= r.free_months)
+        | (stock as f32 + expected < r.ration * ae * meals.days_to_october)
 }
 
 /// What a team draws from its stocks this month and what it eats.
 #[derive(Clone, Copy, Debug)]
 struct Ration {
     /// Grain eaten per adult equivalent per day, kg.
-    c: f64,
+    c: f32,
     /// Grain drawn from the collective stock and from the hidden grain, kg.
     drawn: u32,
     from_hidden: u32,
@@ -186,17 +215,17 @@ struct Ration {
 #[inline(always)]
 fn ration(
     mode: MessMode,
-    ae: f64,
-    work_ae: f64,
-    rest_ae: f64,
+    ae: f32,
+    work_ae: f32,
+    rest_ae: f32,
     stock: u32,
     hidden: u32,
-    expected: f64,
+    expected: f32,
     meals: &Meals,
     r: &Rules,
 ) -> Ration {
     let (ration, spread, kept) = (r.ration, meals.spread, r.kept);
-    let g = f64::from(stock);
+    let g = stock as f32;
     // Rations are in kg per adult equivalent per day; `month` converts them to the team's kg
     // this month and `per_kg` back (one division per team).
     let month = ae * meals.days;
@@ -206,22 +235,22 @@ fn ration(
     let is_rationed = mode == MessMode::Rationed;
     // Households ration their grain (hidden grain first) over the whole grain year, counting on
     // a normal summer harvest (less the normal procurement rate) if it is still to come.
-    let home = (ration * month).min((g + f64::from(hidden) + expected) * spread);
+    let home = (ration * month).min((g + hidden as f32 + expected) * spread);
     // Canteens draw, before waste, as much as is wanted under free supply, and under rationing
     // what the stock allows to the harvest, at most the ration; all from the collective stock.
     let c_rationed = ration.min(kept * (g + expected) * spread * per_kg);
     let canteen_ration = select(is_rationed, c_rationed, meals.free_ration);
     let want = select(canteen, canteen_ration * month / kept, home);
-    let drawn = kg32_lanes(want).min(select(canteen, stock, stock.saturating_add(hidden)));
+    let drawn = kg32_f32(want).min(select(canteen, stock, stock.saturating_add(hidden)));
     let from_hidden = select(canteen, 0, drawn.min(hidden));
     // What is eaten, per adult equivalent per day (× 1 outside canteens changes nothing).
-    let c = f64::from(drawn) * select(canteen, kept, 1.0) * per_kg;
+    let c = drawn as f32 * select(canteen, kept, 1.0) * per_kg;
     // Non-workers get ξ of a worker's ration; the total is unchanged.
-    let worker = (ae / (work_ae + r.nonworker * rest_ae)) as f32;
+    let worker = ae / (work_ae + r.nonworker * rest_ae);
 
     // In canteens, cadres and staff eat (1 + ς) times the ration; everyone else a little less.
     let majority = select(canteen, r.majority, 1.0);
-    let (work, rest) = (majority * worker, majority * (worker * r.nonworker32));
+    let (work, rest) = (majority * worker, majority * (worker * r.nonworker));
     let empty = ae <= 0.0;
     let split = is_rationed && !empty;
     Ration {
@@ -236,8 +265,8 @@ fn ration(
 /// Energy per adult equivalent per day of people who take `share` of a ration of `c` kg of
 /// grain, with the other foods.
 #[inline(always)]
-fn kcal(c: f64, share: f32, meals: &Meals, r: &Rules) -> f32 {
-    share * (c * r.kcal_per_kg) as f32 + meals.supplement
+fn kcal(c: f32, share: f32, meals: &Meals, r: &Rules) -> f32 {
+    share * (c * r.kcal_per_kg) + meals.supplement
 }
 
 /// Terciles of a group below subsistence at intake `kcal`: a tercile is below if its intake,
@@ -251,9 +280,9 @@ fn thirds_below(kcal: f32, limits: &[f32; 3]) -> u32 {
 /// `expected` kg from the summer harvest: a share ρ of the gap between its need until October
 /// and what it holds and expects (§4.6).
 #[inline(always)]
-fn resale_request(stock: u32, hidden: u32, expected: f64, ae: f64, r: &Rules, k: &Knobs) -> u32 {
-    let held = f64::from(stock) + f64::from(hidden) + expected;
-    kg32_lanes(k.resale * (r.ration * ae * k.days_to_october - held).max(0.0))
+fn resale_request(stock: u32, hidden: u32, expected: f32, ae: f32, r: &Rules, m: &Meals) -> u32 {
+    let held = stock as f32 + hidden as f32 + expected;
+    kg32_f32(m.resale * (r.ration * ae * m.days_to_october - held).max(0.0))
 }
 
 /// With `procure` (in procurement months) this month's procurement, then the meals, of the
@@ -319,18 +348,18 @@ fn procure_and_eat(
     let (quota, stock, hidden) = (&mut quota[..n], &mut stock[..n], &mut hidden[..n]);
     let (mode, months, request) = (&mut mode[..n], &mut months[..n], &mut request[..n]);
     // What the meals need of the teams' people.
-    let mut ae = [0.0f64; LANES];
-    let mut work_ae = [0.0f64; LANES];
-    let mut rest_ae = [0.0f64; LANES];
+    let mut ae = [0.0f32; LANES];
+    let mut work_ae = [0.0f32; LANES];
+    let mut rest_ae = [0.0f32; LANES];
     let mut workers = [0u32; LANES];
     let mut others = [0u32; LANES];
     for j in 0..n {
         let pop = &pop[j];
         ae[j] = adult_equivalents(pop);
-        let (mut w, mut r) = (0.0f64, 0.0f64);
+        let (mut w, mut r) = (0.0f32, 0.0f32);
         let (mut nw, mut nr) = (0u32, 0u32);
         for a in 0..N_AGE {
-            let x = f64::from(pop[a]) * f64::from(ADULT_EQUIVALENT[a]);
+            let x = pop[a] as f32 * ADULT_EQUIVALENT[a];
             if WORKING[a] {
                 w += x;
                 nw += pop[a];
@@ -342,39 +371,44 @@ fn procure_and_eat(
         (work_ae[j], rest_ae[j], workers[j], others[j]) = (w, r, nw, nr);
     }
 
+    // The loops keep each team's amounts in u32 columns and the u64 sums come after: with no
+    // 64-bit value in them they run 8 teams to a vector in AVX2 (f32 and u32), not 4.
+    let sum = |x: &[u32; LANES]| x[..n].iter().map(|&v| u64::from(v)).sum::<u64>();
     if procure {
-        let due = calendar::procurement_due(k.month.month());
-        let mut sum = [0u64; 3];
+        let mut seized = [0u32; LANES];
+        let mut procured = [0u32; LANES];
+        let mut shortfall = [0u32; LANES];
         for j in 0..n {
             let people = workers[j] + others[j];
-            let d = procure::deliver(&mut quota[j], &mut stock[j], &mut hidden[j], people, due, k);
-            sum[0] += u64::from(d.seized);
-            sum[1] += u64::from(d.procured);
-            sum[2] += u64::from(d.shortfall);
+            let d = procure::deliver(&mut quota[j], &mut stock[j], &mut hidden[j], people, &k.terms);
+            (seized[j], procured[j], shortfall[j]) = (d.seized, d.procured, d.shortfall);
         }
-        out.seized_kg += sum[0];
-        out.procured_kg += sum[1];
-        out.quota_shortfall_kg += sum[2];
+        out.seized_kg += sum(&seized);
+        out.procured_kg += sum(&procured);
+        out.quota_shortfall_kg += sum(&shortfall);
     }
 
     let mut kcal_work = [0.0f32; LANES];
     let mut kcal_rest = [0.0f32; LANES];
-    let (mut eaten_kg, mut waste_kg, mut in_canteens, mut below) = (0u64, 0u64, 0u64, 0u64);
-    let (mut seized, mut asked) = (0u64, 0u64);
+    let mut seized = [0u32; LANES];
+    let mut eaten_kg = [0u32; LANES];
+    let mut waste_kg = [0u32; LANES];
+    let mut in_canteens = [0u32; LANES];
+    let mut below = [0u32; LANES];
     for j in 0..n {
-        let covered = f64::from(rank[j]) < k.canteen_coverage;
+        let covered = rank[j] < meals.coverage;
         let opens;
         (mode[j], months[j], opens) = regime(covered, mode[j], months[j]);
         // Household stocks (and cookware) go to the canteen.
         let taken = select(opens, hidden[j], 0);
         stock[j] = stock[j].saturating_add(taken);
         hidden[j] -= taken;
-        seized += u64::from(taken);
+        seized[j] = taken;
         // Households ration their grain over the whole grain year, counting on a normal
         // summer harvest (less the normal procurement rate) if it is still to come.
-        let expected = f64::from(base_output[j]) * k.summer_expectation;
+        let expected = base_output[j] * meals.summer_expectation;
         let free = mode[j] == MessMode::Free;
-        let rationing = free & rations(months[j], stock[j], expected, ae[j], rules, k);
+        let rationing = free & rations(months[j], stock[j], expected, ae[j], rules, meals);
         mode[j] = select(rationing, MessMode::Rationed, mode[j]);
 
         let r = ration(
@@ -391,11 +425,11 @@ fn procure_and_eat(
         stock[j] -= r.drawn;
         hidden[j] -= r.from_hidden;
         let total = r.drawn + r.from_hidden;
-        let eaten = kg32_lanes(r.c * (ae[j] * meals.days)).min(total);
-        eaten_kg += u64::from(eaten);
-        waste_kg += u64::from(total - eaten);
+        let eaten = kg32_f32(r.c * (ae[j] * meals.days)).min(total);
+        eaten_kg[j] = eaten;
+        waste_kg[j] = total - eaten;
         let canteen = matches!(mode[j], MessMode::Free | MessMode::Rationed);
-        in_canteens += u64::from(select(canteen, workers[j] + others[j], 0));
+        in_canteens[j] = select(canteen, workers[j] + others[j], 0);
         kcal_work[j] = kcal(r.c, r.work, meals, rules);
         kcal_rest[j] = kcal(r.c, r.rest, meals, rules);
         // The canteen's intake spread under rationing.
@@ -403,19 +437,16 @@ fn procure_and_eat(
         let limits = &std::array::from_fn(|z| {
             select(rationed, meals.limits[1][z], meals.limits[0][z])
         });
-        below += u64::from(
-            workers[j] * thirds_below(kcal_work[j], limits)
-                + others[j] * thirds_below(kcal_rest[j], limits),
-        );
-        request[j] = resale_request(stock[j], hidden[j], expected, ae[j], rules, k);
-        asked += u64::from(request[j]);
+        below[j] = workers[j] * thirds_below(kcal_work[j], limits)
+            + others[j] * thirds_below(kcal_rest[j], limits);
+        request[j] = resale_request(stock[j], hidden[j], expected, ae[j], rules, meals);
     }
-    out.seized_kg += seized;
-    out.eaten_kg += eaten_kg;
-    out.waste_kg += waste_kg;
-    out.in_canteens += in_canteens;
-    out.below_subsistence_thirds += below;
-    out.resale_request_kg += asked;
+    out.seized_kg += sum(&seized);
+    out.eaten_kg += sum(&eaten_kg);
+    out.waste_kg += sum(&waste_kg);
+    out.in_canteens += sum(&in_canteens);
+    out.below_subsistence_thirds += sum(&below);
+    out.resale_request_kg += request.iter().map(|&v| u64::from(v)).sum::<u64>();
 
     for j in 0..n {
         intakes.kcal[j] = std::array::from_fn(|a| {
@@ -433,13 +464,14 @@ fn procure_and_eat(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::step::harvest::{add, kg, kg32};
-    use crate::step::procure::floor_kg;
+    use crate::step::calendar;
+    use crate::step::harvest::add;
     use crate::time::Month;
     use crate::world::TeamColumns;
 
     /// Procurement and the meals of team `i` as they were written before the batches, one
-    /// branch per regime: the reference the batched code must match bit for bit.
+    /// branch per regime, in f32 amounts from the parameters and knobs themselves: the
+    /// reference the batched code must match bit for bit.
     fn reference(
         t: &mut TeamsMut<'_>,
         i: usize,
@@ -447,29 +479,34 @@ mod tests {
         k: &Knobs,
         out: &mut CommuneMonth,
     ) -> Intake {
-        let due = calendar::procurement_due(k.month.month());
+        // Half up, saturating, as `as` does.
+        let kg = |x: f32| (x.max(0.0) + 0.5) as u32;
+        let due = calendar::procurement_due(k.month.month()) as f32;
         if due != 0.0 && t.quota_kg[i] != 0 {
-            let seized = kg(k.seizure * f64::from(t.hidden_kg[i])).min(u64::from(t.hidden_kg[i]));
-            t.hidden_kg[i] -= seized as u32;
-            add(&mut t.grain_kg[i], seized);
-            out.seized_kg += seized;
-            let floor = floor_kg(k, t.pop[i].iter().sum());
-            let ask = kg(f64::from(t.quota_kg[i]) * due).min(u64::from(t.quota_kg[i]));
-            let give = ask.min(u64::from(t.grain_kg[i]).saturating_sub(floor));
-            t.grain_kg[i] -= give as u32;
-            t.quota_kg[i] -= give as u32;
-            out.procured_kg += give;
+            let hidden = t.hidden_kg[i];
+            let seized = kg(k.seizure as f32 * hidden as f32).min(hidden);
+            t.hidden_kg[i] -= seized;
+            add(&mut t.grain_kg[i], u64::from(seized));
+            out.seized_kg += u64::from(seized);
+            let people: u32 = t.pop[i].iter().sum();
+            let floor = kg((k.retention_floor_kg * k.floor_days / 365.25) as f32 * people as f32);
+            let ask = kg(t.quota_kg[i] as f32 * due).min(t.quota_kg[i]);
+            let give = ask.min(t.grain_kg[i].saturating_sub(floor));
+            t.grain_kg[i] -= give;
+            t.quota_kg[i] -= give;
+            out.procured_kg += u64::from(give);
             if due >= 1.0 {
                 out.quota_shortfall_kg += u64::from(t.quota_kg[i]);
                 t.quota_kg[i] = 0;
             }
         }
-        let (m, n, meals) = (&p.mess_halls, &p.nutrition, &k.meals);
+        let (m, n) = (&p.mess_halls, &p.nutrition);
         let pop = t.pop[i];
         let ae = adult_equivalents(&pop);
-        let horizon = k.days_to_october;
-        let expected = f64::from(t.base_output_kg[i]) * k.summer_expectation;
-        let ration = n.ration_kg;
+        let horizon = k.days_to_october as f32;
+        let expected = t.base_output_kg[i] * k.summer_expectation as f32;
+        let ration = n.ration_kg as f32;
+        let kept = (1.0 - m.waste) as f32;
         let covered = f64::from(t.canteen_rank[i]) < k.canteen_coverage;
         match (covered, t.mess[i]) {
             (true, MessMode::Household | MessMode::Dissolved) => {
@@ -490,11 +527,11 @@ mod tests {
         }
         if t.mess[i] == MessMode::Free
             && (f64::from(t.canteen_months[i]) >= m.free_months
-                || f64::from(t.grain_kg[i]) + expected < ration * ae * horizon)
+                || t.grain_kg[i] as f32 + expected < ration * ae * horizon)
         {
             t.mess[i] = MessMode::Rationed;
         }
-        let g = f64::from(t.grain_kg[i]);
+        let g = t.grain_kg[i] as f32;
         let in_canteen = matches!(t.mess[i], MessMode::Free | MessMode::Rationed);
         let majority = if in_canteen {
             (1.0 / (1.0 + m.cadre_uplift * (m.cadre_share + p.labour.mess_staff))) as f32
@@ -503,68 +540,65 @@ mod tests {
         };
         let mut factors = [majority; N_AGE];
         let (stock, hidden) = (t.grain_kg[i], t.hidden_kg[i]);
-        let month = ae * meals.days;
+        let days = k.month.days() as f32;
+        let month = ae * days;
         let per_kg = if month > 0.0 { 1.0 / month } else { 0.0 };
-        let spread = meals.spread;
+        let spread = (f64::from(k.month.days()) / k.days_to_october) as f32;
         let (c, drawn_from_hidden, drawn) = if ae <= 0.0 {
             (0.0, 0, 0)
         } else {
             match t.mess[i] {
                 MessMode::Household | MessMode::Dissolved => {
-                    let eat =
-                        kg32((ration * month).min((g + f64::from(hidden) + expected) * spread))
-                            .min(stock.saturating_add(hidden));
+                    let eat = kg((ration * month).min((g + hidden as f32 + expected) * spread))
+                        .min(stock.saturating_add(hidden));
                     let from_hidden = eat.min(hidden);
-                    (f64::from(eat) * per_kg, from_hidden, eat - from_hidden)
+                    (eat as f32 * per_kg, from_hidden, eat - from_hidden)
                 }
                 MessMode::Free => {
-                    let want = meals.free_ration * month / (1.0 - m.waste);
-                    let drawn = kg32(want).min(stock);
-                    (f64::from(drawn) * (1.0 - m.waste) * per_kg, 0, drawn)
+                    let free = (n.ration_kg * (1.0 + m.overconsumption)) as f32;
+                    let drawn = kg(free * month / kept).min(stock);
+                    (drawn as f32 * kept * per_kg, 0, drawn)
                 }
                 MessMode::Rationed => {
-                    let c = ration.min((1.0 - m.waste) * (g + expected) * spread * per_kg);
-                    let drawn = kg32(c * month / (1.0 - m.waste)).min(stock);
-                    let (mut w, mut r) = (0.0f64, 0.0f64);
+                    let c = ration.min(kept * (g + expected) * spread * per_kg);
+                    let drawn = kg(c * month / kept).min(stock);
+                    let (mut w, mut r) = (0.0f32, 0.0f32);
                     for a in 0..N_AGE {
-                        let x = f64::from(pop[a]) * f64::from(ADULT_EQUIVALENT[a]);
+                        let x = pop[a] as f32 * ADULT_EQUIVALENT[a];
                         if WORKING[a] { w += x } else { r += x }
                     }
-                    let worker = (ae / (w + m.nonworker_ration * r)) as f32;
+                    let xi = m.nonworker_ration as f32;
+                    let worker = ae / (w + xi * r);
                     for a in 0..N_AGE {
-                        factors[a] = majority
-                            * if WORKING[a] {
-                                worker
-                            } else {
-                                worker * m.nonworker_ration as f32
-                            };
+                        factors[a] = majority * if WORKING[a] { worker } else { worker * xi };
                     }
-                    (f64::from(drawn) * (1.0 - m.waste) * per_kg, 0, drawn)
+                    (drawn as f32 * kept * per_kg, 0, drawn)
                 }
             }
         };
         t.hidden_kg[i] -= drawn_from_hidden;
         t.grain_kg[i] -= drawn;
         let total = drawn + drawn_from_hidden;
-        let eaten = kg32(c * month).min(total);
+        let eaten = kg(c * month).min(total);
         out.eaten_kg += u64::from(eaten);
         out.waste_kg += u64::from(total - eaten);
         if in_canteen {
             out.in_canteens += u64::from(pop.iter().sum::<u32>());
         }
         let rationed = t.mess[i] == MessMode::Rationed;
-        let grain_kcal = (c * n.kcal_per_kg) as f32;
+        let grain_kcal = c * n.kcal_per_kg as f32;
+        let supplement = supplement_kcal(p, k.month) as f32;
         let mut kcal = [0.0f32; N_AGE];
-        let limits = meals.limits[usize::from(rationed)];
+        let limits = k.meals.limits[usize::from(rationed)];
         let mut below_thirds = 0u32;
         for a in 0..N_AGE {
-            kcal[a] = factors[a] * grain_kcal + meals.supplement;
+            kcal[a] = factors[a] * grain_kcal + supplement;
             let below = limits.iter().filter(|&&l| kcal[a] < l).count() as u32;
             below_thirds += pop[a] * below;
         }
         out.below_subsistence_thirds += u64::from(below_thirds);
-        let held = f64::from(t.grain_kg[i]) + f64::from(t.hidden_kg[i]) + expected;
-        let ask = kg32(k.resale * (ration * ae * horizon - held).max(0.0));
+        let held = t.grain_kg[i] as f32 + t.hidden_kg[i] as f32 + expected;
+        let ask = kg(k.resale as f32 * (ration * ae * horizon - held).max(0.0));
         t.resale_request_kg[i] = ask;
         out.resale_request_kg += u64::from(ask);
         Intake { kcal, rationed }

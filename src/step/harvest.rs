@@ -247,6 +247,29 @@ pub fn kg32_lanes(x: f64) -> u32 {
     v | u32::from(high) << 31
 }
 
+/// Rounds a non-negative f32 amount of grain to whole kg, half up, saturating at `u32::MAX`:
+/// `(x.max(0.0) + 0.5) as u32` for every `x`, NaN and infinities included, in operations that
+/// exist for 8 values at once in AVX2 (f32 to i32), for the loops over a batch of teams that
+/// work in f32 (the meals and procurement, `consume`).
+///
+/// As in [`kg32_lanes`], the `+ 0.5` is rounded: from 2^23 to 2^24 (where f32 holds only whole
+/// numbers) an odd amount comes out 1 kg higher, within the precision of the f32 amounts
+/// themselves; a team's stocks are far below.
+#[inline(always)]
+pub fn kg32_f32(x: f32) -> u32 {
+    const HIGH: f32 = 2_147_483_648.0; // 2^31
+    const TOP: f32 = 4_294_967_296.0; // 2^32: `u32::MAX` is not an f32
+    const BELOW_HIGH: f32 = 2_147_483_520.0; // the largest f32 below 2^31
+    let y = x.max(0.0) + 0.5;
+    // Amounts from 2^31 up are converted less 2^31, which is exact there, and the bit put back;
+    // amounts of 2^32 and more (which `min` keeps in range for the conversion) saturate.
+    let high = y >= HIGH;
+    let low = std::hint::select_unpredictable(high, y - HIGH, y).min(BELOW_HIGH);
+    // SAFETY: `low` is within [0, 2^31), and not NaN (`max` makes NaN 0).
+    let v = unsafe { low.to_int_unchecked::<i32>() } as u32 | u32::from(high) << 31;
+    std::hint::select_unpredictable(y >= TOP, u32::MAX, v)
+}
+
 /// Share of the crop lost in the field when the farm hands present are `farm` of normal
 /// (missing hands leave grain in the field), with the normal losses.
 #[inline(always)]
@@ -612,6 +635,33 @@ mod tests {
             for y in [x, x.next_up(), x.next_down()] {
                 assert_eq!(kg32(y), kg(y).min(u64::from(u32::MAX)) as u32, "{y}");
                 assert_eq!(kg32_lanes(y), kg32(y), "{y}");
+            }
+        }
+    }
+
+    #[test]
+    fn kg32_f32_is_the_saturating_conversion_of_half_up() {
+        let plain = |y: f32| (y.max(0.0) + 0.5) as u32;
+        let mut xs: Vec<f32> = amounts().into_iter().map(|x| x as f32).collect();
+        // The f32 edges: 2^23 to 2^24 (whole numbers only), 2^31 and 2^32 (the conversion's
+        // limits, less the half), and a sweep over every range of exponents and mantissas.
+        for e in [22, 23, 24, 31, 32] {
+            let x = 2f32.powi(e);
+            xs.extend([
+                x,
+                x - 0.5,
+                x + 1.0,
+                x - 1.0,
+                x + 3.0,
+                x - 128.0,
+                x - 256.0,
+                x + 512.0,
+            ]);
+        }
+        xs.extend((0..u32::MAX).step_by(4099).map(f32::from_bits));
+        for x in xs {
+            for y in [x, x.next_up(), x.next_down()] {
+                assert_eq!(kg32_f32(y), plain(y), "{y}");
             }
         }
     }

@@ -690,8 +690,9 @@ fn a_new_canteen_rations_at_once_if_its_grain_would_not_last_to_october() {
     let regime = |share_of_need: f64| {
         let mut t = team(100, 0);
         t.base_output_kg[0] = 0.0; // no summer harvest to count on
-        let need =
-            p.nutrition.ration_kg * procure::adult_equivalents(&t.pop[0]) * k.days_to_october;
+        let need = p.nutrition.ration_kg
+            * f64::from(procure::adult_equivalents(&t.pop[0]))
+            * k.days_to_october;
         t.grain_kg[0] = (share_of_need * need) as u32;
         let intake = with_view(&mut t, |v| {
             consume::eat(v, 0, &p, &k, &mut CommuneMonth::default())
@@ -719,7 +720,7 @@ fn a_canteen_reimposed_after_closing_rations_from_the_start_and_takes_the_hidden
     assert!(intake.rationed);
     assert_eq!((t.hidden_kg[0], out.seized_kg), (0, 1_000));
     // No overeating: at most the ration (plus the canteen's waste) is drawn.
-    let ae = procure::adult_equivalents(&t.pop[0]);
+    let ae = f64::from(procure::adult_equivalents(&t.pop[0]));
     let ration = p.nutrition.ration_kg * ae * 30.0;
     assert!(
         out.eaten_kg as f64 <= ration + 1.0,
@@ -800,7 +801,7 @@ fn a_rationed_canteen_short_of_grain_serves_only_what_it_holds_less_waste() {
     let mut out = CommuneMonth::default();
     let intake = with_view(&mut t, |v| consume::eat(v, 0, &p, &k, &mut out));
     assert_eq!(t.grain_kg[0], 0, "the canteen empties its store");
-    let ae = procure::adult_equivalents(&t.pop[0]);
+    let ae = f64::from(procure::adult_equivalents(&t.pop[0]));
     let supplement = consume::supplement_kcal(&p, k.month) as f32;
     let served = f64::from(intake.kcal[MEN] - supplement) / p.nutrition.kcal_per_kg
         * ae
@@ -1065,8 +1066,9 @@ fn a_short_team_asks_for_rho_of_its_gap_to_need_until_october() {
         t.base_output_kg[0] = 0.0; // no summer harvest to count on
         let mut out = CommuneMonth::default();
         with_view(&mut t, |v| consume::eat(v, 0, &p, &k, &mut out));
-        let need =
-            p.nutrition.ration_kg * procure::adult_equivalents(&t.pop[0]) * k.days_to_october;
+        let need = p.nutrition.ration_kg
+            * f64::from(procure::adult_equivalents(&t.pop[0]))
+            * k.days_to_october;
         let gap = (need - f64::from(t.grain_kg[0] + t.hidden_kg[0])).max(0.0);
         assert_eq!(u64::from(t.resale_request_kg[0]), out.resale_request_kg);
         (out.resale_request_kg, harvest::kg(0.3 * gap))

@@ -86,8 +86,10 @@ pub struct Knobs {
     pub summer_expectation: f64,
     /// Tabulated functions of the reserve.
     pub curves: std::sync::Arc<curve::Curves>,
-    /// Constants of this month's meals.
+    /// Constants of this month's meals, and of its procurement, in f32 as the team loops use
+    /// them (worked out from the other knobs).
     pub meals: consume::Meals,
+    pub terms: procure::Terms,
     /// Labour-days a person of each age group offers this month at full strength
     /// (participation × workdays).
     pub labour_days: [f32; N_AGE],
@@ -112,7 +114,7 @@ impl Knobs {
             - i.chi_free * i.free_supply.at(month)
             - i.chi_wind * i.communist_wind.at(month)
             + i.chi_plot * i.private_plots.at(month);
-        Knobs {
+        let mut k = Knobs {
             month,
             inflation: p.reporting.inflation.at(month),
             target_pull: p.reporting.target_pull.at(month),
@@ -166,7 +168,8 @@ impl Knobs {
                     * (1.0 - p.procurement.rate.at(month))
             },
             curves: curve::Curves::shared(p),
-            meals: consume::Meals::new(p, month),
+            meals: consume::Meals::default(),
+            terms: procure::Terms::default(),
             labour_days: labour::participation(&p.labour, month)
                 .map(|x| (x * p.labour.workdays.at(month)) as f32),
             iron_per_day: {
@@ -182,7 +185,10 @@ impl Knobs {
                     + f.modern_labour * f.modern_kg_per_day * f.modern_usable
             },
             simd: simd::Simd::chosen(),
-        }
+        };
+        k.meals = consume::Meals::new(p, &k);
+        k.terms = procure::Terms::new(&k);
+        k
     }
 }
 

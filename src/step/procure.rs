@@ -11,28 +11,53 @@
 
 use super::{CentreMonth, CommuneMonth, Knobs, calendar};
 use crate::scenario::Params;
-use crate::step::harvest::{add, kg, kg32_lanes};
+use crate::step::harvest::{add, kg, kg32_f32};
 use crate::world::{ADULT_EQUIVALENT, TeamsMut, World};
 use std::hint::select_unpredictable as select;
 
-/// Adult equivalents in a team.
-pub fn adult_equivalents(pop: &[u32; 5]) -> f64 {
-    pop.iter()
-        .zip(ADULT_EQUIVALENT)
-        .map(|(&n, a)| f64::from(n) * f64::from(a))
-        .sum()
+/// Adult equivalents in a team, in f32 as the meals (a team's few thousand people are exact).
+#[inline(always)]
+pub fn adult_equivalents(pop: &[u32; 5]) -> f32 {
+    let mut ae = 0.0f32;
+    for (&n, a) in pop.iter().zip(ADULT_EQUIVALENT) {
+        ae += n as f32 * a;
+    }
+    ae
+}
+
+/// This month's terms of procurement, in f32 as the team loops use them (8 teams to a vector
+/// in AVX2); a team's amounts, far below 2^24 kg, are exact in f32.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Terms {
+    /// The share of the quota left that is due this month (1 in the season's last month, 0
+    /// outside the seasons).
+    pub due: f32,
+    /// ζ: the share of a team's hidden grain searches find.
+    pub seizure: f32,
+    /// The retention floor per person this month, kg: f_t over the floor's horizon.
+    pub floor_per_person: f32,
+}
+
+impl Terms {
+    pub fn new(k: &Knobs) -> Terms {
+        Terms {
+            due: calendar::procurement_due(k.month.month()) as f32,
+            seizure: k.seizure as f32,
+            floor_per_person: (k.retention_floor_kg * k.floor_days / 365.25) as f32,
+        }
+    }
 }
 
 /// The retention floor of a team of `people` this month (§4.6): f_t over the floor's horizon.
 #[inline]
 pub fn floor_kg(k: &Knobs, people: u32) -> u64 {
-    kg(floor_amount(k, people))
+    u64::from(kg32_f32(floor_amount(&k.terms, people)))
 }
 
 /// [`floor_kg`] before rounding to whole kg.
 #[inline(always)]
-fn floor_amount(k: &Knobs, people: u32) -> f64 {
-    k.retention_floor_kg * f64::from(people) * k.floor_days / 365.25
+fn floor_amount(terms: &Terms, people: u32) -> f32 {
+    terms.floor_per_person * people as f32
 }
 
 /// The resale paid on a request of `request` kg when the centre fills the share `fill` of
@@ -53,13 +78,12 @@ pub fn receive_resale(t: &mut TeamsMut<'_>, i: usize, fill: f64, out: &mut Commu
 
 /// Procurement from team `i` in procurement months: searches, then delivery down to the floor.
 pub fn extract(t: &mut TeamsMut<'_>, i: usize, _p: &Params, k: &Knobs, out: &mut CommuneMonth) {
-    let due = calendar::procurement_due(k.month.month());
-    if due == 0.0 {
+    if k.terms.due == 0.0 {
         return;
     }
     let people = t.pop[i].iter().sum();
     let (quota, grain, hidden) = (&mut t.quota_kg[i], &mut t.grain_kg[i], &mut t.hidden_kg[i]);
-    deliver(quota, grain, hidden, people, due, k).add_to(out);
+    deliver(quota, grain, hidden, people, &k.terms).add_to(out);
 }
 
 /// What a team gave up to procurement this month, kg.
@@ -83,27 +107,27 @@ impl Delivery {
 }
 
 /// Procurement from a team of `people` with `quota` kg still to deliver, of which the share
-/// `due` is due this month (1 in the season's last month): searches find a share ζ of its
-/// `hidden` grain, then it delivers from its `grain` down to the retention floor. Teams with
-/// no quota left are not searched.
+/// `due` of the month's `terms` is due this month (1 in the season's last month): searches
+/// find a share ζ of its `hidden` grain, then it delivers from its `grain` down to the
+/// retention floor. Teams with no quota left are not searched.
 ///
 /// Without branches, so that a loop over a batch of teams runs in vector instructions; amounts
-/// in u32, as the stocks (`kg(x).min(q)` is `kg32_lanes(x).min(q)` for any u32 `q`).
+/// in u32, as the stocks, and worked out in f32 (8 lanes to a vector in AVX2).
 #[inline(always)]
 pub fn deliver(
     quota: &mut u32,
     grain: &mut u32,
     hidden: &mut u32,
     people: u32,
-    due: f64,
-    k: &Knobs,
+    terms: &Terms,
 ) -> Delivery {
-    let found = kg32_lanes(k.seizure * f64::from(*hidden)).min(*hidden);
+    let due = terms.due;
+    let found = kg32_f32(terms.seizure * *hidden as f32).min(*hidden);
     let seized = select(*quota == 0, 0, found);
     *hidden -= seized;
     *grain = grain.saturating_add(seized);
-    let floor = kg32_lanes(floor_amount(k, people));
-    let ask = kg32_lanes(f64::from(*quota) * due).min(*quota);
+    let floor = kg32_f32(floor_amount(terms, people));
+    let ask = kg32_f32(*quota as f32 * due).min(*quota);
     let procured = ask.min(grain.saturating_sub(floor));
     *grain -= procured;
     *quota -= procured;

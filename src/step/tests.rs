@@ -91,7 +91,7 @@ fn a_household_with_enough_grain_eats_the_normal_ration_and_keeps_its_reserve() 
     let mut t = team(150, 60_000);
     let mut out = CommuneMonth::default();
     let intake = with_view(&mut t, |v| consume::eat(v, 0, &p, &k, &mut out));
-    let ae = procure::adult_equivalents(&t.pop[0]);
+    let ae = f64::from(procure::adult_equivalents(&t.pop[0]));
     let expected = p.nutrition.ration_kg * ae * 30.0;
     assert!(
         (out.eaten_kg as f64 - expected).abs() <= 1.0,
@@ -115,7 +115,7 @@ fn a_household_short_of_grain_spreads_it_to_october_and_goes_hungry() {
     t.base_output_kg[0] = 0.0; // no summer harvest to count on
     let mut out = CommuneMonth::default();
     let intake = with_view(&mut t, |v| consume::eat(v, 0, &p, &k, &mut out));
-    let ae = procure::adult_equivalents(&t.pop[0]);
+    let ae = f64::from(procure::adult_equivalents(&t.pop[0]));
     let per_day = 15_000.0 / (ae * k.days_to_october);
     assert!((out.eaten_kg as f64 - per_day * ae * 30.0).abs() <= 1.0);
     assert!(out.below_subsistence_thirds > 0);
@@ -139,7 +139,7 @@ fn a_canteen_confiscates_hidden_grain_serves_free_then_rations() {
     assert_eq!(t.hidden_kg[0], 0);
     assert_eq!(out.seized_kg, 2_000);
     // Free supply: the ration plus overconsumption, and the canteen's waste on top.
-    let ae = procure::adult_equivalents(&t.pop[0]);
+    let ae = f64::from(procure::adult_equivalents(&t.pop[0]));
     let eaten = p.nutrition.ration_kg * (1.0 + p.mess_halls.overconsumption) * ae * 31.0;
     assert!(
         (out.eaten_kg as f64 - eaten).abs() <= 2.0,
