@@ -524,9 +524,13 @@ fn look_up(at: &mut Looked, k: &Knobs, intake: &Intakes, reserve: &[[f32; N_AGE]
             // Well fed: the values at a full reserve, kept.
             at.columns[j] = [table.full_columns(); N_AGE];
         } else {
-            for a in 0..N_AGE {
-                at.columns[j][a] = table.columns_between(row[j][a], frac[j][a]);
-            }
+            // Two groups to a vector operation.
+            let (r, f) = (&row[j], &frac[j]);
+            [at.columns[j][0], at.columns[j][1]] =
+                table.columns_between_2([r[0], r[1]], [f[0], f[1]]);
+            [at.columns[j][2], at.columns[j][3]] =
+                table.columns_between_2([r[2], r[3]], [f[2], f[3]]);
+            at.columns[j][4] = table.columns_between(r[4], f[4]);
         }
     }
 }
