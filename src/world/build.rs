@@ -102,13 +102,7 @@ pub fn build(scenario: &Scenario) -> World {
     }
     drop(weight);
 
-    init_teams(
-        &mut w,
-        scenario,
-        &quality,
-        rural_population,
-        national.grain_mt,
-    );
+    init_teams(&mut w, scenario, &quality, rural_population, &national);
     drop(quality);
     init_levels(&mut w, scenario, &national, rural_population);
     w
@@ -294,7 +288,7 @@ fn draw_commune(c: u32, scenario: &Scenario) -> CommuneDraw {
     let (ts, qs) = (p.population.team_size_sd, p.population.land_quality_sd);
     let (cmin, cmax) = (p.reporting.concealment_min, p.reporting.concealment_max);
     let mut brigades = Vec::with_capacity(n_brigades);
-    let mut teams = Vec::new();
+    let mut teams = Vec::with_capacity(n_brigades * (tpb.floor() as usize + 1));
     for _ in 0..n_brigades {
         let n_teams = (tpb.floor() as u32 + u32::from(r.random::<f64>() < tpb.fract())).max(1);
         brigades.push(n_teams);
@@ -354,12 +348,12 @@ fn init_teams(
     scenario: &Scenario,
     raw: &[f64],
     rural_population: u64,
-    grain_mt: f64,
+    national: &data::NationalData,
 ) {
     let p = &scenario.params;
     let start = scenario.start;
-    let people_share = rural_population as f64 / (data::national(start.year()).rural_m * 1e6);
-    let target_kg = grain_mt * 1e9 * people_share / (1.0 - p.production.loss_base);
+    let people_share = rural_population as f64 / (national.rural_m * 1e6);
+    let target_kg = national.grain_mt * 1e9 * people_share / (1.0 - p.production.loss_base);
     let level = target_kg / raw.iter().sum::<f64>().max(1.0);
     let days_left = f64::from(
         (0..months_to_june(start))
@@ -375,6 +369,7 @@ fn init_teams(
         .zip(&w.communes.province)
         .collect();
     let fertility = &w.provinces.fertility;
+    let (lfp, workdays) = start_participation(scenario);
     // The procurement season under way at the start (January: the last of the autumn quota):
     // each team owes what a normal year leaves outstanding, its quota a normal report asks.
     let knobs = crate::step::Knobs::at(p, start, people_share);
@@ -389,7 +384,7 @@ fn init_teams(
         for (i, &raw) in raw.iter().enumerate() {
             let pop = t.pop[i];
             t.base_output_kg[i] = (raw * level) as f32;
-            t.base_labour[i] = normal_labour(&pop, scenario) as f32;
+            t.base_labour[i] = labour_days(&pop, &lfp, workdays) as f32;
             t.reserve[i] = [1.0; N_AGE];
             t.efficiency[i] = [1.0; N_AGE];
             t.capital[i] = 1.0;
@@ -430,14 +425,25 @@ pub(crate) fn honest_report_share(p: &crate::scenario::Params) -> f64 {
 
 /// Normal monthly labour of a team, labour-days, at the start month's participation and workdays.
 pub fn normal_labour(pop: &[u32; N_AGE], scenario: &Scenario) -> f64 {
+    let (lfp, workdays) = start_participation(scenario);
+    labour_days(pop, &lfp, workdays)
+}
+
+/// Participation by age group and workdays of the start month (schedules looked up once, not
+/// for every team).
+fn start_participation(scenario: &Scenario) -> ([f64; N_AGE], f64) {
     let l = &scenario.params.labour;
     let m = scenario.start;
-    let lfp = crate::step::labour::participation(l, m);
+    (crate::step::labour::participation(l, m), l.workdays.at(m))
+}
+
+/// Monthly labour-days of the people `pop` at participation `lfp` and `workdays`.
+fn labour_days(pop: &[u32; N_AGE], lfp: &[f64; N_AGE], workdays: f64) -> f64 {
     pop.iter()
         .zip(lfp)
         .map(|(&n, f)| f64::from(n) * f)
         .sum::<f64>()
-        * l.workdays.at(m)
+        * workdays
 }
 
 /// Sums of normal output up the hierarchy, last year's reports, and the centre.
