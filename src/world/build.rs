@@ -92,9 +92,9 @@ pub fn build(scenario: &Scenario) -> World {
                 for ((pop, q), wt) in pops.iter_mut().zip(quality).zip(weights) {
                     let n = (people * wt / total).round().max(1.0) as u32;
                     *pop = split_by_shares(n, &AGE_SHARES);
-                    let people: u32 = pop.iter().sum();
-                    *q *= prov.productivity * f64::from(people);
-                    sum += u64::from(people);
+                    let n_people: u32 = pop.iter().sum();
+                    *q *= prov.productivity * f64::from(n_people);
+                    sum += u64::from(n_people);
                 }
                 sum
             },
