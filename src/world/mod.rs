@@ -104,6 +104,18 @@ macro_rules! columns {
                 $(self.$name.resize(self.$name.len() + n, Default::default());)*
             }
 
+            /// `n` rows of default values. The columns whose default is all zero bits are
+            /// allocated zeroed (`calloc`), so their pages are zeroed by the kernel when first
+            /// written, by whichever thread writes them, rather than all at once here.
+            pub fn zeroed(n: usize) -> Self {
+                Self { $($name: vec![Default::default(); n],)* }
+            }
+
+            /// Keeps the first `n` rows.
+            pub fn truncate(&mut self, n: usize) {
+                $(self.$name.truncate(n);)*
+            }
+
             /// Splits every column at the given offsets (`offsets[k]..offsets[k + 1]` is part `k`).
             pub fn split<'a>(&'a mut self, offsets: &[u32]) -> Vec<$Mut<'a>> {
                 let mut out = Vec::with_capacity(offsets.len().saturating_sub(1));
