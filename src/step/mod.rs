@@ -1143,16 +1143,16 @@ pub fn par_communes<R: Send>(
     let block = |scratch: &mut Scratch,
                  (i, ((mut teams, mut brigades), out)): (usize, Block<'_, R>)| {
         let first = i * COMMUNE_BLOCK;
+        // Each commune's rows, as a view of the block's (made in place, no copies).
+        let (team_base, brigade_base) = (h.commune_team_offsets[first], h.brigade_offsets[first]);
+        let local = |offsets: &[u32], c: usize, base: u32| {
+            (offsets[c] - base) as usize..(offsets[c + 1] - base) as usize
+        };
         for (c, out) in (first..).zip(out) {
-            let rows = (h.commune_team_offsets[c + 1] - h.commune_team_offsets[c]) as usize;
-            let (t, rest) = teams.split_at(rows);
-            teams = rest;
-            let b = brigades.take().map(|b| {
-                let (b, rest) =
-                    b.split_at((h.brigade_offsets[c + 1] - h.brigade_offsets[c]) as usize);
-                brigades = Some(rest);
-                b
-            });
+            let t = teams.slice(local(&h.commune_team_offsets, c, team_base));
+            let b = brigades
+                .as_mut()
+                .map(|b| b.slice(local(&h.brigade_offsets, c, brigade_base)));
             f(scratch, c, t, b, out);
         }
     };

@@ -67,22 +67,6 @@ macro_rules! columns {
             }
         }
 
-        impl<'a> $Mut<'a> {
-            /// The first `n` rows and the rest, as two views.
-            #[inline]
-            pub fn split_at(self, n: usize) -> ($Mut<'a>, $Mut<'a>) {
-                let mut rest = $Mut { $($name: Default::default(),)* };
-                let head = $Mut {
-                    $($name: {
-                        let (head, tail) = self.$name.split_at_mut(n);
-                        rest.$name = tail;
-                        head
-                    },)*
-                };
-                (head, rest)
-            }
-        }
-
         impl $Cols {
             /// Number of rows.
             pub fn len(&self) -> usize {
