@@ -49,6 +49,9 @@ stats() { sort -g | awk '{v[NR]=$1} END {m = (NR % 2) ? v[(NR+1)/2] : (v[NR/2] +
 
 bins=("$bin")
 [ -n "$other" ] && bins+=("$other")
+for b in "${bins[@]}"; do
+  [ -x "$b" ] && [ -f "$b" ] || { echo "error: $b is not an executable file (a commune-sim binary to time)" >&2; exit 2; }
+done
 
 echo "commune-sim run $scenario --scale S --threads T --out DIR --quiet; $runs runs each"
 echo "$bin; $(nproc) cores; commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
