@@ -31,125 +31,179 @@ pub fn build(scenario: &Scenario) -> World {
     // depend on the scale.
     let people_per_commune = national_rural / p.population.communes as f64;
 
-    // Each commune is drawn from its own random stream, so they are drawn in parallel, a
-    // chunk at a time, and consumed in commune order.
-    let mut draws = CommuneDraws::new(n_total as u32, scenario);
-
     let mut w = World::default();
-    // Room for the expected number of teams and brigades, so the columns grow without copying.
-    let expected_brigades = (n_total as f64 * p.population.brigades_per_commune * 1.1) as usize;
-    w.teams
-        .reserve((expected_brigades as f64 * p.population.teams_per_brigade) as usize);
-    w.brigades.reserve(expected_brigades);
-    w.hierarchy.brigade_offsets.push(0);
-    w.hierarchy.team_offsets.push(0);
-    w.hierarchy.commune_team_offsets.push(0);
+    // The hierarchy above the communes, which takes no draws.
     w.hierarchy.county_offsets.push(0);
     w.hierarchy.province_county_offsets.push(0);
-    let mut team_weight: Vec<f64> = Vec::new();
-    let mut team_quality: Vec<f64> = Vec::new();
-
     for (pi, (prov, &n_communes)) in provinces.iter().zip(&per_province).enumerate() {
         add_province(&mut w, prov, scenario);
         let n_counties = ((n_communes as f64 / p.population.communes_per_county).round() as usize)
             .clamp(1, n_communes);
-        let team_start = w.teams.len();
         for k in 0..n_counties {
             let lo = n_communes * k / n_counties;
             let hi = n_communes * (k + 1) / n_counties;
             let county = w.n_counties() as u32;
-            let mut zeal_sum = 0.0;
-            for d in draws.by_ref().take(hi - lo) {
-                zeal_sum += d.zeal;
-                w.communes.province.push(pi as u16);
-                w.communes.county.push(county);
-                w.communes.zeal.push(d.zeal as f32);
-                let first = w.teams.len();
-                w.teams.grow(d.teams.len());
-                for (t, team) in (first..).zip(&d.teams) {
-                    team_weight.push(team.weight);
-                    team_quality.push(team.quality);
-                    w.teams.concealment[t] = team.concealment;
-                    w.teams.canteen_rank[t] = team.canteen_rank;
-                    w.teams.death_carry[t] = team.death_carry;
-                    w.teams.birth_carry[t] = team.birth_carry;
-                    w.teams.migration_carry[t] = team.migration_carry;
-                }
-                for n_teams in d.brigades {
-                    w.brigades.grow(1);
-                    let last = *w.hierarchy.team_offsets.last().unwrap_or(&0);
-                    w.hierarchy.team_offsets.push(last + n_teams);
-                }
-                w.hierarchy.brigade_offsets.push(w.n_brigades() as u32);
-                w.hierarchy.commune_team_offsets.push(w.teams.len() as u32);
-            }
+            let end = w.n_communes() + hi - lo;
+            w.communes.province.resize(end, pi as u16);
+            w.communes.county.resize(end, county);
             w.counties.province.push(pi as u16);
-            w.counties
-                .zeal
-                .push((zeal_sum / (hi - lo).max(1) as f64) as f32);
-            w.hierarchy.county_offsets.push(w.n_communes() as u32);
+            w.hierarchy.county_offsets.push(end as u32);
         }
         w.hierarchy
             .province_county_offsets
             .push(w.n_counties() as u32);
-        // Share the province's people out over its teams in proportion to their weights.
-        let people = people_per_commune * n_communes as f64;
-        let weights = &team_weight[team_start..];
-        let total: f64 = weights.iter().sum();
-        par_for_each_chunk(&mut w.teams.pop[team_start..], weights, |pops, weights| {
-            for (pop, wt) in pops.iter_mut().zip(weights) {
-                let n = (people * wt / total).round().max(1.0) as u32;
-                *pop = split_by_shares(n, &AGE_SHARES);
-            }
-        });
+    }
+    debug_assert_eq!(w.n_communes(), n_total);
+
+    // Room for the expected number of teams, so the columns need not grow.
+    let expected_brigades = (n_total as f64 * p.population.brigades_per_commune * 1.1) as usize;
+    let expected_teams = (expected_brigades as f64 * p.population.teams_per_brigade) as usize;
+    let Drawn {
+        zeal,
+        weight,
+        mut quality,
+    } = place_communes(&mut w, scenario, expected_teams);
+
+    let h = &w.hierarchy;
+    for k in 0..w.n_counties() {
+        let communes = h.county_offsets[k] as usize..h.county_offsets[k + 1] as usize;
+        let zeal_sum = zeal[communes.clone()].iter().fold(0.0, |sum, z| sum + z);
+        w.counties
+            .zeal
+            .push((zeal_sum / communes.len().max(1) as f64) as f32);
     }
 
-    init_teams(
-        &mut w,
-        scenario,
-        &provinces,
-        &team_quality,
-        national.grain_mt,
-    );
-    init_levels(&mut w, scenario, &national);
-    w
-}
+    // Share each province's people out over its teams in proportion to their weights; each
+    // team's land quality becomes its raw normal output (before the national level is set).
+    let mut rural_population = 0;
+    for (pi, (prov, &n_communes)) in provinces.iter().zip(&per_province).enumerate() {
+        let communes = h.communes_of_province(pi);
+        let teams = h.commune_team_offsets[communes.start] as usize
+            ..h.commune_team_offsets[communes.end] as usize;
+        let people = people_per_commune * n_communes as f64;
+        let weights = &weight[teams.clone()];
+        let total: f64 = weights.iter().sum();
+        rural_population += par_sum_chunks(
+            &mut w.teams.pop[teams.clone()],
+            &mut quality[teams],
+            weights,
+            |pops, quality, weights| {
+                let mut sum = 0u64;
+                for ((pop, q), wt) in pops.iter_mut().zip(quality).zip(weights) {
+                    let n = (people * wt / total).round().max(1.0) as u32;
+                    *pop = split_by_shares(n, &AGE_SHARES);
+                    let n_people: u32 = pop.iter().sum();
+                    *q *= prov.productivity * f64::from(n_people);
+                    sum += u64::from(n_people);
+                }
+                sum
+            },
+        );
+    }
+    drop(weight);
 
-/// Communes drawn in parallel, [`DRAW_CHUNK`] at a time, yielded in commune order.
-struct CommuneDraws<'a> {
-    scenario: &'a Scenario,
-    next: u32,
-    end: u32,
-    ready: std::vec::IntoIter<CommuneDraw>,
+    init_teams(&mut w, scenario, &quality, rural_population, &national);
+    drop(quality);
+    init_levels(&mut w, scenario, &national, rural_population);
+    w
 }
 
 /// Communes drawn together: enough to share out over the workers, few enough that the draws
 /// waiting to be placed take little memory.
-const DRAW_CHUNK: u32 = 512;
+const DRAW_CHUNK: usize = 512;
 
-impl<'a> CommuneDraws<'a> {
-    fn new(n: u32, scenario: &'a Scenario) -> CommuneDraws<'a> {
-        CommuneDraws {
-            scenario,
-            next: 0,
-            end: n,
-            ready: Vec::new().into_iter(),
+/// What the build needs of the communes' draws once they are placed, by commune and team.
+struct Drawn {
+    zeal: Vec<f64>,
+    weight: Vec<f64>,
+    quality: Vec<f64>,
+}
+
+/// Draws every commune of `w` (whose communes have their province and county) and places its
+/// brigades and teams, in commune order. Each commune is drawn from its own random stream, so
+/// they are drawn in parallel, [`DRAW_CHUNK`] at a time; the offsets of a chunk's teams are
+/// added up in commune order, then every commune's teams are written into their rows of
+/// columns allocated once (for `expected_teams`, grown only past that), in parallel.
+fn place_communes(w: &mut World, scenario: &Scenario, expected_teams: usize) -> Drawn {
+    let n = w.n_communes();
+    let h = &mut w.hierarchy;
+    h.brigade_offsets.push(0);
+    h.team_offsets.push(0);
+    h.commune_team_offsets.push(0);
+    let mut teams = TeamColumns::zeroed(expected_teams);
+    let mut weight = vec![0.0f64; expected_teams];
+    let mut quality = vec![0.0f64; expected_teams];
+    let mut zeal = Vec::with_capacity(n);
+    for start in (0..n).step_by(DRAW_CHUNK) {
+        let chunk = start..(start + DRAW_CHUNK).min(n);
+        let draws = par_map(chunk.clone().collect(), |c| {
+            draw_commune(c as u32, scenario)
+        });
+        for d in &draws {
+            zeal.push(d.zeal);
+            w.communes.zeal.push(d.zeal as f32);
+            for &n_teams in &d.brigades {
+                let last = *h.team_offsets.last().unwrap_or(&0);
+                h.team_offsets.push(last + n_teams);
+            }
+            h.brigade_offsets.push((h.team_offsets.len() - 1) as u32);
+            h.commune_team_offsets
+                .push(*h.team_offsets.last().unwrap_or(&0));
         }
+        let end = *h.commune_team_offsets.last().unwrap_or(&0) as usize;
+        if end > teams.len() {
+            teams.grow(end - teams.len());
+            weight.resize(end, 0.0);
+            quality.resize(end, 0.0);
+        }
+        // Rows of the chunk's communes; the leading 0 makes the first part the rows before.
+        let offsets: Vec<u32> = std::iter::once(0)
+            .chain(h.commune_team_offsets[chunk.start..].iter().copied())
+            .collect();
+        let rows: Vec<_> = teams
+            .split(&offsets)
+            .into_iter()
+            .skip(1)
+            .zip(split_at_offsets(&mut weight, &offsets).into_iter().skip(1))
+            .zip(split_at_offsets(&mut quality, &offsets).into_iter().skip(1))
+            .zip(draws)
+            .collect();
+        par_map(rows, |(((t, weight), quality), d)| {
+            for (i, team) in d.teams.iter().enumerate() {
+                weight[i] = team.weight;
+                quality[i] = team.quality;
+                t.concealment[i] = team.concealment;
+                t.canteen_rank[i] = team.canteen_rank;
+                t.death_carry[i] = team.death_carry;
+                t.birth_carry[i] = team.birth_carry;
+                t.migration_carry[i] = team.migration_carry;
+            }
+        });
+    }
+    let n_teams = *h.commune_team_offsets.last().unwrap_or(&0) as usize;
+    teams.truncate(n_teams);
+    weight.truncate(n_teams);
+    quality.truncate(n_teams);
+    w.teams = teams;
+    w.brigades = BrigadeColumns::zeroed(h.team_offsets.len() - 1);
+    Drawn {
+        zeal,
+        weight,
+        quality,
     }
 }
 
-impl Iterator for CommuneDraws<'_> {
-    type Item = CommuneDraw;
-
-    fn next(&mut self) -> Option<CommuneDraw> {
-        if self.ready.len() == 0 && self.next < self.end {
-            let chunk = self.next..(self.next + DRAW_CHUNK).min(self.end);
-            self.next = chunk.end;
-            let scenario = self.scenario;
-            self.ready = par_map(chunk.collect(), |c| draw_commune(c, scenario)).into_iter();
-        }
-        self.ready.next()
-    }
+/// Splits `v` at the given offsets (`offsets[k]..offsets[k + 1]` is part `k`, the first
+/// starting at 0).
+fn split_at_offsets<'a, T>(mut v: &'a mut [T], offsets: &[u32]) -> Vec<&'a mut [T]> {
+    offsets
+        .windows(2)
+        .map(|o| {
+            let (head, tail) = std::mem::take(&mut v).split_at_mut((o[1] - o[0]) as usize);
+            v = tail;
+            head
+        })
+        .collect()
 }
 
 /// Maps `f` over `items` in parallel with the `parallel` feature, keeping their order.
@@ -165,23 +219,33 @@ fn par_map<I: Send, R: Send>(items: Vec<I>, f: impl Fn(I) -> R + Sync + Send) ->
     }
 }
 
-/// Calls `f` on matching chunks of `a` and `b` (of equal length), in parallel with the
-/// `parallel` feature. `f` must treat every element alike, whatever its chunk.
-fn par_for_each_chunk<A: Send, B: Sync>(a: &mut [A], b: &[B], f: impl Fn(&mut [A], &[B]) + Sync) {
+/// Calls `f` on matching chunks of `a`, `b` and `c` (of equal length), in parallel with the
+/// `parallel` feature, and adds up what it returns. `f` must treat every element alike,
+/// whatever its chunk.
+fn par_sum_chunks<A: Send, B: Send, C: Sync>(
+    a: &mut [A],
+    b: &mut [B],
+    c: &[C],
+    f: impl Fn(&mut [A], &mut [B], &[C]) -> u64 + Sync,
+) -> u64 {
     const CHUNK: usize = 4096;
-    debug_assert_eq!(a.len(), b.len());
+    debug_assert!(a.len() == b.len() && b.len() == c.len());
     #[cfg(feature = "parallel")]
     {
         use rayon::prelude::*;
         a.par_chunks_mut(CHUNK)
-            .zip(b.par_chunks(CHUNK))
-            .for_each(|(a, b)| f(a, b));
+            .zip(b.par_chunks_mut(CHUNK))
+            .zip(c.par_chunks(CHUNK))
+            .map(|((a, b), c)| f(a, b, c))
+            .sum()
     }
     #[cfg(not(feature = "parallel"))]
     {
-        for (a, b) in a.chunks_mut(CHUNK).zip(b.chunks(CHUNK)) {
-            f(a, b);
-        }
+        a.chunks_mut(CHUNK)
+            .zip(b.chunks_mut(CHUNK))
+            .zip(c.chunks(CHUNK))
+            .map(|((a, b), c)| f(a, b, c))
+            .sum()
     }
 }
 
@@ -224,7 +288,7 @@ fn draw_commune(c: u32, scenario: &Scenario) -> CommuneDraw {
     let (ts, qs) = (p.population.team_size_sd, p.population.land_quality_sd);
     let (cmin, cmax) = (p.reporting.concealment_min, p.reporting.concealment_max);
     let mut brigades = Vec::with_capacity(n_brigades);
-    let mut teams = Vec::new();
+    let mut teams = Vec::with_capacity(n_brigades * (tpb.floor() as usize + 1));
     for _ in 0..n_brigades {
         let n_teams = (tpb.floor() as u32 + u32::from(r.random::<f64>() < tpb.fract())).max(1);
         brigades.push(n_teams);
@@ -277,28 +341,19 @@ fn add_province(w: &mut World, prov: &ProvinceData, scenario: &Scenario) {
     w.provinces.weather.push(1.0);
 }
 
-/// Grain, labour, reserves and pregnancies of every team at the start.
+/// Grain, labour, reserves and pregnancies of every team at the start, from its raw normal
+/// output (before the national level is set).
 fn init_teams(
     w: &mut World,
     scenario: &Scenario,
-    provinces: &[ProvinceData],
-    quality: &[f64],
-    grain_mt: f64,
+    raw: &[f64],
+    rural_population: u64,
+    national: &data::NationalData,
 ) {
     let p = &scenario.params;
     let start = scenario.start;
-    let n_communes = w.n_communes();
-    // Normal output per team before the national level is set.
-    let mut raw = vec![0.0f64; w.n_teams()];
-    for c in 0..n_communes {
-        let prov = &provinces[w.communes.province[c] as usize];
-        for t in team_range(&w.hierarchy, c) {
-            let people: u32 = w.teams.pop[t].iter().sum();
-            raw[t] = prov.productivity * f64::from(people) * quality[t];
-        }
-    }
-    let people_share = w.rural_population() as f64 / (data::national(start.year()).rural_m * 1e6);
-    let target_kg = grain_mt * 1e9 * people_share / (1.0 - p.production.loss_base);
+    let people_share = rural_population as f64 / (national.rural_m * 1e6);
+    let target_kg = national.grain_mt * 1e9 * people_share / (1.0 - p.production.loss_base);
     let level = target_kg / raw.iter().sum::<f64>().max(1.0);
     let days_left = f64::from(
         (0..months_to_june(start))
@@ -314,6 +369,7 @@ fn init_teams(
         .zip(&w.communes.province)
         .collect();
     let fertility = &w.provinces.fertility;
+    let (lfp, workdays) = start_participation(scenario);
     // The procurement season under way at the start (January: the last of the autumn quota):
     // each team owes what a normal year leaves outstanding, its quota a normal report asks.
     let knobs = crate::step::Knobs::at(p, start, people_share);
@@ -328,7 +384,7 @@ fn init_teams(
         for (i, &raw) in raw.iter().enumerate() {
             let pop = t.pop[i];
             t.base_output_kg[i] = (raw * level) as f32;
-            t.base_labour[i] = normal_labour(&pop, scenario) as f32;
+            t.base_labour[i] = labour_days(&pop, &lfp, workdays) as f32;
             t.reserve[i] = [1.0; N_AGE];
             t.efficiency[i] = [1.0; N_AGE];
             t.capital[i] = 1.0;
@@ -348,6 +404,14 @@ fn init_teams(
             t.quota_kg[i] = owed as u32;
             t.grain_kg[i] = (eat.max(floor) + owed) as u32;
             t.hidden_kg[i] = (0.5 * f64::from(t.concealment[i]) * raw * level) as u32;
+            // Columns that start at their default (zero) are written anyway, so that their
+            // pages are mapped here, in parallel, rather than in the first month.
+            t.postponed[i] = 0.0;
+            t.season_labour[i] = 0.0;
+            t.mess[i] = MessMode::Household;
+            t.canteen_months[i] = 0;
+            t.report_kg[i] = 0.0;
+            t.resale_request_kg[i] = 0;
         }
     });
 }
@@ -361,41 +425,63 @@ pub(crate) fn honest_report_share(p: &crate::scenario::Params) -> f64 {
 
 /// Normal monthly labour of a team, labour-days, at the start month's participation and workdays.
 pub fn normal_labour(pop: &[u32; N_AGE], scenario: &Scenario) -> f64 {
+    let (lfp, workdays) = start_participation(scenario);
+    labour_days(pop, &lfp, workdays)
+}
+
+/// Participation by age group and workdays of the start month (schedules looked up once, not
+/// for every team).
+fn start_participation(scenario: &Scenario) -> ([f64; N_AGE], f64) {
     let l = &scenario.params.labour;
     let m = scenario.start;
-    let lfp = crate::step::labour::participation(l, m);
+    (crate::step::labour::participation(l, m), l.workdays.at(m))
+}
+
+/// Monthly labour-days of the people `pop` at participation `lfp` and `workdays`.
+fn labour_days(pop: &[u32; N_AGE], lfp: &[f64; N_AGE], workdays: f64) -> f64 {
     pop.iter()
         .zip(lfp)
         .map(|(&n, f)| f64::from(n) * f)
         .sum::<f64>()
-        * l.workdays.at(m)
+        * workdays
 }
 
 /// Sums of normal output up the hierarchy, last year's reports, and the centre.
-fn init_levels(w: &mut World, scenario: &Scenario, national: &data::NationalData) {
+fn init_levels(
+    w: &mut World,
+    scenario: &Scenario,
+    national: &data::NationalData,
+    rural_population: u64,
+) {
     let p = &scenario.params;
     let summer = p.production.summer_share;
     let season_shares = [summer, 1.0 - summer];
     // Reports of the year before the start: normal output less the mean hidden share.
     let honest = honest_report_share(p);
     let h = &w.hierarchy;
-    for b in 0..w.n_brigades() {
-        let base: f64 = (h.team_offsets[b] as usize..h.team_offsets[b + 1] as usize)
+    // Each brigade's and commune's sums are added in order, the brigades and communes in
+    // parallel.
+    let brigade_base = par_map((0..w.n_brigades()).collect(), |b| {
+        (h.team_offsets[b] as usize..h.team_offsets[b + 1] as usize)
             .map(|t| f64::from(w.teams.base_output_kg[t]))
-            .sum();
+            .sum::<f64>()
+    });
+    for (b, base) in brigade_base.into_iter().enumerate() {
         w.brigades.base_output_kg[b] = base as f32;
         w.brigades.last_report_kg[b] = season_shares.map(|s| (base * s * honest) as f32);
     }
-    for c in 0..w.n_communes() {
+    let communes = par_map((0..w.n_communes()).collect(), |c| {
         let base: f64 = (h.brigade_offsets[c] as usize..h.brigade_offsets[c + 1] as usize)
             .map(|b| f64::from(w.brigades.base_output_kg[b]))
             .sum();
-        w.communes.base_output_kg.push(base);
-        w.communes.report_kg.push(0.0);
-        let people: u32 = (h.commune_team_offsets[c] as usize
-            ..h.commune_team_offsets[c + 1] as usize)
+        let people: u32 = team_range(h, c)
             .map(|t| w.teams.pop[t].iter().sum::<u32>())
             .sum();
+        (base, people)
+    });
+    for (base, people) in communes {
+        w.communes.base_output_kg.push(base);
+        w.communes.report_kg.push(0.0);
         w.communes
             .fuel_kg
             .push(p.furnaces.fuel_t_per_person * 1000.0 * f64::from(people));
@@ -416,7 +502,7 @@ fn init_levels(w: &mut World, scenario: &Scenario, national: &data::NationalData
             .last_report_kg
             .push(season_shares.map(|s| base * s * honest));
     }
-    let rural = w.rural_population() as f64;
+    let rural = rural_population as f64;
     let people_share = rural / (national.rural_m * 1e6);
     let prev_output = national.grain_prev_mt * 1e9 * people_share;
     let national_base: f64 = w.counties.base_output_kg.iter().sum();

@@ -67,22 +67,6 @@ macro_rules! columns {
             }
         }
 
-        impl<'a> $Mut<'a> {
-            /// The first `n` rows and the rest, as two views.
-            #[inline]
-            pub fn split_at(self, n: usize) -> ($Mut<'a>, $Mut<'a>) {
-                let mut rest = $Mut { $($name: Default::default(),)* };
-                let head = $Mut {
-                    $($name: {
-                        let (head, tail) = self.$name.split_at_mut(n);
-                        rest.$name = tail;
-                        head
-                    },)*
-                };
-                (head, rest)
-            }
-        }
-
         impl $Cols {
             /// Number of rows.
             pub fn len(&self) -> usize {
@@ -102,6 +86,18 @@ macro_rules! columns {
             /// Appends `n` rows of default values.
             pub fn grow(&mut self, n: usize) {
                 $(self.$name.resize(self.$name.len() + n, Default::default());)*
+            }
+
+            /// `n` rows of default values. The columns whose default is all zero bits are
+            /// allocated zeroed (`calloc`), so their pages are zeroed by the kernel when first
+            /// written, by whichever thread writes them, rather than all at once here.
+            pub fn zeroed(n: usize) -> Self {
+                Self { $($name: vec![Default::default(); n],)* }
+            }
+
+            /// Keeps the first `n` rows.
+            pub fn truncate(&mut self, n: usize) {
+                $(self.$name.truncate(n);)*
             }
 
             /// Splits every column at the given offsets (`offsets[k]..offsets[k + 1]` is part `k`).
