@@ -212,7 +212,7 @@ enum Sub {
         #[arg(long, default_value_t = 0.01)]
         scale: f64,
         /// Most evaluations to spend (each runs the scenario and its three counterfactuals)
-        #[arg(long, default_value_t = 800)]
+        #[arg(long, default_value_t = 1200)]
         evaluations: usize,
         /// Folder for fitted.toml and fit.csv [default: output/calibration-<name>]
         #[arg(long)]
