@@ -282,13 +282,13 @@ impl Repeated {
 #[repr(align(64))]
 pub struct Scratch {
     looked: Looked,
-    /// Each group's deaths, summed after the deaths loop.
-    dead: Groups<u32>,
     /// Each team's births, and its migrants (recruits and returnees), summed after their
     /// loops: a `u64` sum in a loop over the teams would make it four teams wide, not eight.
     born: Lanes<u32>,
     recruited: Lanes<u32>,
     returned: Lanes<u32>,
+    /// Each group's people times its reserve, for the reserve sum.
+    products: Groups<f32>,
 }
 
 /// Nutrition, deaths, births and migration this month of the `n` teams from `first`
@@ -334,6 +334,50 @@ pub fn update_batch(
     );
 }
 
+/// Whether every group of a batch is at a full reserve.
+#[inline(always)]
+fn all_fed(reserve: &[[f32; N_AGE]]) -> bool {
+    // Every group compared (no early exit, which would be a branch per group).
+    reserve
+        .as_flattened()
+        .iter()
+        .fold(true, |fed, &r| fed & (r == 1.0))
+}
+
+/// [`deaths`] of a batch's groups in a row, with the table values `at` at their reserves;
+/// returns the batch's deaths. `FED`: every group is at a full reserve (`at` is then not
+/// read: the hazard is the normal one).
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn all_deaths<const FED: bool>(
+    people: &mut [u32],
+    res: &[f32],
+    carry: &mut [f32],
+    at: &[[f32; 4]],
+    base: &[f32],
+    v: &[f32],
+    b: &Body,
+) -> u32 {
+    // Summed in u32 in the loop (eight lanes; a u64 sum would make it four values wide): a
+    // batch's people are far below 2^32.
+    let n = people.len();
+    let (res, carry, at, base, v) = (&res[..n], &mut carry[..n], &at[..n], &base[..n], &v[..n]);
+    let mut dead = 0;
+    for x in 0..n {
+        let (famine, critical) = if FED {
+            (0.0, 0.0)
+        } else {
+            (at[x][T::FAMINE], at[x][T::CRITICAL])
+        };
+        let res = if FED { 1.0 } else { res[x] };
+        let (d, left) = deaths(people[x], res, carry[x], famine, critical, base[x], v[x], b);
+        carry[x] = left;
+        people[x] -= d;
+        dead += d;
+    }
+    dead
+}
+
 /// Runs a per-team step, `$call` with `$w` teams' rows from team `$j` on, over a batch's
 /// `$n` teams: eight at a time (`$w` = 8), then the rest one by one (`$w` = 1).
 ///
@@ -368,6 +412,18 @@ fn rows<T, const W: usize>(column: &mut [T], j: usize) -> &mut [T; W] {
 #[inline(always)]
 fn rows_of<T, const W: usize>(column: &[T], j: usize) -> &[T; W] {
     column[j..j + W].try_into().expect("W rows")
+}
+
+/// Each of `W` teams' sum of its groups' `products`, in group order.
+#[inline(always)]
+fn team_sums<const W: usize>(products: &[[f32; N_AGE]; W], sums: &mut [f32; W]) {
+    for j in 0..W {
+        let mut sum = 0.0f32;
+        for a in 0..N_AGE {
+            sum += products[j][a];
+        }
+        sums[j] = sum;
+    }
 }
 
 /// [`capital`] of `W` teams.
@@ -482,13 +538,19 @@ fn update_lanes(
     }
     // One lookup per group gives h(Res), the famine hazard and fecundity (curve.rs). The
     // tables are exact at Res = 1 (h = 1, no famine hazard), where the values are selected
-    // rather than looked up; fecundity is always the table's.
-    at.look_up(k, intake, reserve);
+    // rather than looked up; fecundity is always the table's. A batch whose groups are all
+    // at a full reserve (most batches in the good years) looks nothing up.
+    let mut fed = all_fed(reserve);
+    at.look_up(k, intake, reserve, fed);
     {
         let eff = &mut efficiency.as_flattened_mut()[..all];
-        let (res, at) = (&reserve.as_flattened()[..all], &flat(&at.columns)[..all]);
-        for x in 0..all {
-            eff[x] = if res[x] == 1.0 { 1.0 } else { at[x][T::EFFICIENCY] };
+        if fed {
+            eff.fill(1.0);
+        } else {
+            let (res, at) = (&reserve.as_flattened()[..all], &flat(&at.columns)[..all]);
+            for x in 0..all {
+                eff[x] = if res[x] == 1.0 { 1.0 } else { at[x][T::EFFICIENCY] };
+            }
         }
     }
     by_eights!(n, j, W => capitals_of::<W>(rows(capitals, j), rows_of(reserve, j), ctx, p));
@@ -498,7 +560,8 @@ fn update_lanes(
             age(&mut pop[j], &mut reserve[j]);
         }
         // Ageing mixes reserves: look them up again.
-        at.look_up(k, intake, reserve);
+        fed = all_fed(reserve);
+        at.look_up(k, intake, reserve, fed);
     }
 
     // Deaths.
@@ -509,24 +572,12 @@ fn update_lanes(
         let at = &flat(&at.columns)[..all];
         let base = &flat(&repeated.death_base)[..all];
         let v = &flat(&repeated.vulnerability)[..all];
-        // Summed after the loop: a u64 sum in it would make it four values wide, not eight.
-        let dead = &mut flat_mut(&mut scratch.dead)[..all];
-        for x in 0..all {
-            let (d, left) = deaths(
-                people[x],
-                res[x],
-                carry[x],
-                at[x][T::FAMINE],
-                at[x][T::CRITICAL],
-                base[x],
-                v[x],
-                b,
-            );
-            carry[x] = left;
-            people[x] -= d;
-            dead[x] = d;
-        }
-        out.deaths += dead.iter().map(|&d| u64::from(d)).sum::<u64>();
+        let dead = if fed {
+            all_deaths::<true>(people, res, carry, at, base, v, b)
+        } else {
+            all_deaths::<false>(people, res, carry, at, base, v, b)
+        };
+        out.deaths += u64::from(dead);
     }
 
     // Births, nine months after conception.
@@ -574,23 +625,25 @@ fn update_lanes(
             - returned.iter().map(|&m| i64::from(m)).sum::<i64>();
     }
 
-    // The commune's sums, the reserve sum team by team in order.
-    let mut people = 0u64;
-    for &x in pop.as_flattened() {
-        people += u64::from(x);
+    // The commune's sums, the reserve sum team by team in order. People summed in u32, eight
+    // lanes at a time: a batch's people are far below 2^32 (a team's below 2^24). Each
+    // group's people times reserve in one loop over the batch's groups in a row.
+    let mut people = 0u32;
+    {
+        let (pop, res) = (&pop.as_flattened()[..all], &reserve.as_flattened()[..all]);
+        let products = &mut flat_mut(&mut scratch.products)[..all];
+        for x in 0..all {
+            people += pop[x];
+            products[x] = count(pop[x]) * res[x];
+        }
     }
-    out.pop_end += people;
+    out.pop_end += u64::from(people);
     // Each team's sum (in group order, in f32: a team's people are far below 2^24) apart from
     // the others', which vectorises across the teams; then the batch's, eight lanes at a time
     // (lanes past `n` stay 0), in f64.
     let mut reserve_sums = [0.0f32; LANES];
-    for j in 0..n {
-        let mut reserve_sum = 0.0f32;
-        for a in 0..N_AGE {
-            reserve_sum += count(pop[j][a]) * reserve[j][a];
-        }
-        reserve_sums[j] = reserve_sum;
-    }
+    let products = &scratch.products[..n];
+    by_eights!(n, j, W => team_sums::<W>(rows_of(products, j), rows(&mut reserve_sums, j)));
     out.reserve_sum += lane_sum(&reserve_sums);
 }
 }
@@ -617,17 +670,30 @@ impl Looked {
     /// callers select h = 1 and the normal hazard), which is cheaper than a branch per group
     /// that mispredicts; whole teams at full reserves, most teams in the good years, skip the
     /// lookups.
+    /// `fed`: every group of the batch is at a full reserve ([`all_fed`]); nothing is then
+    /// looked up.
     #[inline(always)]
-    fn look_up(&mut self, k: &Knobs, intake: &Intakes, reserve: &[[f32; N_AGE]]) {
-        look_up(k.simd, self, k, intake, reserve);
+    fn look_up(&mut self, k: &Knobs, intake: &Intakes, reserve: &[[f32; N_AGE]], fed: bool) {
+        look_up(k.simd, self, k, intake, reserve, fed);
     }
 }
 
 kernel! {
 /// [`Looked::look_up`], out of line in the instruction set `simd`.
-fn look_up(at: &mut Looked, k: &Knobs, intake: &Intakes, reserve: &[[f32; N_AGE]]) {
+fn look_up(at: &mut Looked, k: &Knobs, intake: &Intakes, reserve: &[[f32; N_AGE]], fed: bool) {
     let n = reserve.len().min(LANES);
     let reserve = &reserve[..n];
+    if fed {
+        for j in 0..n {
+            let table = if intake.rationed[j] {
+                &k.curves.reserve_canteen
+            } else {
+                &k.curves.reserve_normal
+            };
+            at.columns[j] = [table.full_columns(); N_AGE];
+        }
+        return;
+    }
     // Where every reserve lies in the tables, in one loop that vectorises.
     let (row, frac) = (&mut at.row, &mut at.frac);
     {
