@@ -250,8 +250,8 @@ fn to_i32(x: f32) -> i32 {
     const MIN: f32 = -2_147_483_648.0; // -2^31
     const HIGH: f32 = 2_147_483_648.0; // 2^31
     const BELOW_HIGH: f32 = 2_147_483_520.0; // the largest f32 below 2^31
-    // SAFETY: limited to [-2^31, 2^31) (`max` makes NaN -2^31), where truncation is in range.
-    let v = unsafe { x.max(MIN).min(BELOW_HIGH).to_int_unchecked::<i32>() };
+    // SAFETY: limited to [-2^31, 2^31) (`limit` makes NaN -2^31), where truncation is in range.
+    let v = unsafe { limit(x, MIN, BELOW_HIGH).to_int_unchecked::<i32>() };
     let v = select_unpredictable(x >= HIGH, i32::MAX, v);
     select_unpredictable(x.is_nan(), 0, v)
 }
@@ -419,8 +419,8 @@ fn rows_of<T, const W: usize>(column: &[T], j: usize) -> &[T; W] {
 fn team_sums<const W: usize>(products: &[[f32; N_AGE]; W], sums: &mut [f32; W]) {
     for j in 0..W {
         let mut sum = 0.0f32;
-        for a in 0..N_AGE {
-            sum += products[j][a];
+        for &product in &products[j] {
+            sum += product;
         }
         sums[j] = sum;
     }
