@@ -118,6 +118,15 @@ pub struct AtReserve {
 }
 
 impl ReserveTable {
+    /// Where each value lies among a point's four columns. The famine factor first and the
+    /// share below R_crit last: the deaths loop reads those two of each group, and a loop that
+    /// reads neither the first nor the last of a group's values is compiled with its last
+    /// eight groups in scalar code (LLVM's vector loads of the group would run past the end).
+    pub const FAMINE: usize = 0;
+    pub const EFFICIENCY: usize = 1;
+    pub const FECUNDITY: usize = 2;
+    pub const CRITICAL: usize = 3;
+
     fn new(p: &crate::scenario::Params, spread_cv: f64) -> ReserveTable {
         let (pr, d) = (&p.production, &p.demography);
         ReserveTable::with(
@@ -142,12 +151,12 @@ impl ReserveTable {
                 .sum::<f64>()
                 / 3.0;
             let critical = r.iter().filter(|&&r| r < r_crit).count() as f64 / 3.0;
-            [
-                res.powf(theta_h) as f32,
-                famine as f32,
-                critical as f32,
-                res.powf(theta_b) as f32,
-            ]
+            let mut columns = [0.0; 4];
+            columns[Self::EFFICIENCY] = res.powf(theta_h) as f32;
+            columns[Self::FAMINE] = famine as f32;
+            columns[Self::CRITICAL] = critical as f32;
+            columns[Self::FECUNDITY] = res.powf(theta_b) as f32;
+            columns
         });
         let mut table = ReserveTable {
             values,
@@ -188,17 +197,17 @@ impl ReserveTable {
     /// The values a fraction `frac` into interval `j`.
     #[inline(always)]
     pub fn between(&self, j: u32, frac: f32) -> AtReserve {
-        let [efficiency, famine, critical, fecundity] = self.columns_between(j, frac);
+        let c = self.columns_between(j, frac);
         AtReserve {
-            efficiency,
-            famine,
-            critical,
-            fecundity,
+            efficiency: c[Self::EFFICIENCY],
+            famine: c[Self::FAMINE],
+            critical: c[Self::CRITICAL],
+            fecundity: c[Self::FECUNDITY],
         }
     }
 
-    /// [`between`](Self::between) as the four columns side by side (efficiency, famine,
-    /// critical, fecundity): one vector operation for all four.
+    /// [`between`](Self::between) as the four columns side by side (in the order of
+    /// [`FAMINE`](Self::FAMINE) and the others): one vector operation for all four.
     #[inline(always)]
     pub fn columns_between(&self, j: u32, frac: f32) -> [f32; 4] {
         let j = (j as usize).min(N - 1);
@@ -239,7 +248,12 @@ impl ReserveTable {
     #[inline]
     pub fn full_columns(&self) -> [f32; 4] {
         let f = self.full;
-        [f.efficiency, f.famine, f.critical, f.fecundity]
+        let mut columns = [0.0; 4];
+        columns[Self::EFFICIENCY] = f.efficiency;
+        columns[Self::FAMINE] = f.famine;
+        columns[Self::CRITICAL] = f.critical;
+        columns[Self::FECUNDITY] = f.fecundity;
+        columns
     }
 }
 

@@ -17,6 +17,7 @@ use super::simd::kernel;
 use super::{Body, CommuneCtx, CommuneMonth, Knobs};
 use crate::scenario::Params;
 use crate::world::{CHILD, ELDERLY, MEN, N_AGE, TeamsMut, WOMEN, YOUTH};
+use ReserveTable as T;
 use std::hint::select_unpredictable;
 
 /// Monthly ageing rates out of each group (1/years in the group), applied each January.
@@ -191,7 +192,7 @@ fn pregnancies(
 }
 
 /// Recruitment to the cities (or return) of a team's working-age people at `rate` (§4.2);
-/// returns the migrants (negative: returned). Recruits leave men first (half, rounded up),
+/// returns the recruits and the returnees. Recruits leave men first (half, rounded up),
 /// as far as there are people; returnees come back half men (rounded up), half women, at a
 /// full reserve.
 ///
@@ -207,11 +208,11 @@ fn migrate<const RETURNS: bool>(
     reserve: &mut [f32; N_AGE],
     carry: &mut f32,
     rate: f32,
-) -> i64 {
+) -> (u32, u32) {
     let workers = pop[MEN] + pop[WOMEN];
     let expected = workers as f32 * rate + *carry;
     // Toward zero. A team's migrants are far below 2^24, so the i32 is exact as f32.
-    let whole = expected as i32;
+    let whole = to_i32(expected);
     *carry = expected - whole as f32;
     let recruited = select_unpredictable(whole > 0, whole as u32, 0).min(workers);
     let men = recruited.div_ceil(2).min(pop[MEN]);
@@ -220,7 +221,7 @@ fn migrate<const RETURNS: bool>(
         debug_assert!(whole >= 0, "returns in a month of recruitment");
         pop[MEN] -= men;
         pop[WOMEN] -= women;
-        return i64::from(men + women);
+        return (men + women, 0);
     }
     let returned = select_unpredictable(whole < 0, whole.unsigned_abs(), 0);
     let men_back = returned.div_ceil(2);
@@ -238,7 +239,21 @@ fn migrate<const RETURNS: bool>(
     );
     pop[MEN] = pop[MEN] - men + men_back;
     pop[WOMEN] = pop[WOMEN] - women + women_back;
-    i64::from(men + women) - i64::from(returned)
+    (men + women, returned)
+}
+
+/// `x as i32` (toward zero; saturating; NaN to 0), for every `x`, in operations that exist
+/// for eight values at once in AVX2: LLVM converts the saturating `as` of a vectorised loop
+/// one value at a time, with branches.
+#[inline(always)]
+fn to_i32(x: f32) -> i32 {
+    const MIN: f32 = -2_147_483_648.0; // -2^31
+    const HIGH: f32 = 2_147_483_648.0; // 2^31
+    const BELOW_HIGH: f32 = 2_147_483_520.0; // the largest f32 below 2^31
+    // SAFETY: limited to [-2^31, 2^31) (`limit` makes NaN -2^31), where truncation is in range.
+    let v = unsafe { limit(x, MIN, BELOW_HIGH).to_int_unchecked::<i32>() };
+    let v = select_unpredictable(x >= HIGH, i32::MAX, v);
+    select_unpredictable(x.is_nan(), 0, v)
 }
 
 /// The commune's per-group constants repeated for every team of a batch, so that the loops
@@ -267,8 +282,13 @@ impl Repeated {
 #[repr(align(64))]
 pub struct Scratch {
     looked: Looked,
-    /// Each group's deaths, summed after the deaths loop.
-    dead: Groups<u32>,
+    /// Each team's births, and its migrants (recruits and returnees), summed after their
+    /// loops: a `u64` sum in a loop over the teams would make it four teams wide, not eight.
+    born: Lanes<u32>,
+    recruited: Lanes<u32>,
+    returned: Lanes<u32>,
+    /// Each group's people times its reserve, for the reserve sum.
+    products: Groups<f32>,
 }
 
 /// Nutrition, deaths, births and migration this month of the `n` teams from `first`
@@ -312,6 +332,161 @@ pub fn update_batch(
         k,
         out,
     );
+}
+
+/// Whether every group of a batch is at a full reserve.
+#[inline(always)]
+fn all_fed(reserve: &[[f32; N_AGE]]) -> bool {
+    // Every group compared (no early exit, which would be a branch per group).
+    reserve
+        .as_flattened()
+        .iter()
+        .fold(true, |fed, &r| fed & (r == 1.0))
+}
+
+/// [`deaths`] of a batch's groups in a row, with the table values `at` at their reserves;
+/// returns the batch's deaths. `FED`: every group is at a full reserve (`at` is then not
+/// read: the hazard is the normal one).
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn all_deaths<const FED: bool>(
+    people: &mut [u32],
+    res: &[f32],
+    carry: &mut [f32],
+    at: &[[f32; 4]],
+    base: &[f32],
+    v: &[f32],
+    b: &Body,
+) -> u32 {
+    // Summed in u32 in the loop (eight lanes; a u64 sum would make it four values wide): a
+    // batch's people are far below 2^32.
+    let n = people.len();
+    let (res, carry, at, base, v) = (&res[..n], &mut carry[..n], &at[..n], &base[..n], &v[..n]);
+    let mut dead = 0;
+    for x in 0..n {
+        let (famine, critical) = if FED {
+            (0.0, 0.0)
+        } else {
+            (at[x][T::FAMINE], at[x][T::CRITICAL])
+        };
+        let res = if FED { 1.0 } else { res[x] };
+        let (d, left) = deaths(people[x], res, carry[x], famine, critical, base[x], v[x], b);
+        carry[x] = left;
+        people[x] -= d;
+        dead += d;
+    }
+    dead
+}
+
+/// Runs a per-team step, `$call` with `$w` teams' rows from team `$j` on, over a batch's
+/// `$n` teams: eight at a time (`$w` = 8), then the rest one by one (`$w` = 1).
+///
+/// The steps that read some but not all of a team's age groups (births read the women's and
+/// the children's, migration the men's and women's) are loops over the teams that the
+/// compiler vectorises, but in a loop over slices LLVM then runs the last eight teams of
+/// every batch in scalar code (its vector loads of the groups, which take whole rows, would
+/// otherwise run past the end of the slices), with branches for the selects. Over arrays of
+/// eight rows the length is known and all eight run in vector instructions; only a
+/// commune's last, partial batch has teams left over.
+macro_rules! by_eights {
+    ($n:expr, $j:ident, $w:ident => $call:expr) => {{
+        let eights = $n / 8 * 8;
+        for $j in (0..eights).step_by(8) {
+            const $w: usize = 8;
+            $call
+        }
+        for $j in eights..$n {
+            const $w: usize = 1;
+            $call
+        }
+    }};
+}
+
+/// Rows `j..j + W` of a batch's column, as an array (see [`by_eights`]).
+#[inline(always)]
+fn rows<T, const W: usize>(column: &mut [T], j: usize) -> &mut [T; W] {
+    (&mut column[j..j + W]).try_into().expect("W rows")
+}
+
+/// [`rows`], to read.
+#[inline(always)]
+fn rows_of<T, const W: usize>(column: &[T], j: usize) -> &[T; W] {
+    column[j..j + W].try_into().expect("W rows")
+}
+
+/// Each of `W` teams' sum of its groups' `products`, in group order.
+#[inline(always)]
+fn team_sums<const W: usize>(products: &[[f32; N_AGE]; W], sums: &mut [f32; W]) {
+    for j in 0..W {
+        let mut sum = 0.0f32;
+        for &product in &products[j] {
+            sum += product;
+        }
+        sums[j] = sum;
+    }
+}
+
+/// [`capital`] of `W` teams.
+#[inline(always)]
+fn capitals_of<const W: usize>(
+    capitals: &mut [f32; W],
+    reserve: &[[f32; N_AGE]; W],
+    ctx: &CommuneCtx,
+    p: &Params,
+) {
+    for j in 0..W {
+        capitals[j] = capital(capitals[j], reserve[j][MEN], reserve[j][WOMEN], ctx, p);
+    }
+}
+
+/// [`pregnancies`] of `W` teams, with the fecundity of their women looked up in `at`, and the
+/// newborns joining the children; the births of each team in `born`.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn births_of<const W: usize>(
+    pop: &mut [[u32; N_AGE]; W],
+    reserve: &mut [[f32; N_AGE]; W],
+    postponed: &mut [f32; W],
+    pregnancy: &mut [[f32; 3]; W],
+    carry: &mut [f32; W],
+    at: &[[[f32; 4]; N_AGE]; W],
+    born: &mut [u32; W],
+    ctx: &CommuneCtx,
+    p: &Params,
+) {
+    for j in 0..W {
+        let fecundity = at[j][WOMEN][T::FECUNDITY];
+        born[j] = pregnancies(
+            pop[j][WOMEN],
+            fecundity,
+            &mut postponed[j],
+            &mut pregnancy[j],
+            &mut carry[j],
+            ctx,
+            p,
+        );
+        // Newborns join the children with a full reserve. Whether a child is born is close
+        // to a coin toss: select, do not branch.
+        let newborn = mixed(reserve[j][CHILD], pop[j][CHILD], 1.0, born[j]);
+        reserve[j][CHILD] = select_unpredictable(born[j] > 0, newborn, reserve[j][CHILD]);
+        pop[j][CHILD] += born[j];
+    }
+}
+
+/// [`migrate`] of `W` teams, each one's recruits and returnees in `recruited` and `returned`.
+#[inline(always)]
+fn migrate_all<const RETURNS: bool, const W: usize>(
+    pop: &mut [[u32; N_AGE]; W],
+    reserve: &mut [[f32; N_AGE]; W],
+    carry: &mut [f32; W],
+    rate: f32,
+    recruited: &mut [u32; W],
+    returned: &mut [u32; W],
+) {
+    for j in 0..W {
+        (recruited[j], returned[j]) =
+            migrate::<RETURNS>(&mut pop[j], &mut reserve[j], &mut carry[j], rate);
+    }
 }
 
 kernel! {
@@ -363,25 +538,30 @@ fn update_lanes(
     }
     // One lookup per group gives h(Res), the famine hazard and fecundity (curve.rs). The
     // tables are exact at Res = 1 (h = 1, no famine hazard), where the values are selected
-    // rather than looked up; fecundity is always the table's.
-    at.look_up(k, intake, reserve);
+    // rather than looked up; fecundity is always the table's. A batch whose groups are all
+    // at a full reserve (most batches in the good years) looks nothing up.
+    let mut fed = all_fed(reserve);
+    at.look_up(k, intake, reserve, fed);
     {
         let eff = &mut efficiency.as_flattened_mut()[..all];
-        let (res, at) = (&reserve.as_flattened()[..all], &flat(&at.columns)[..all]);
-        for x in 0..all {
-            eff[x] = if res[x] == 1.0 { 1.0 } else { at[x][0] };
+        if fed {
+            eff.fill(1.0);
+        } else {
+            let (res, at) = (&reserve.as_flattened()[..all], &flat(&at.columns)[..all]);
+            for x in 0..all {
+                eff[x] = if res[x] == 1.0 { 1.0 } else { at[x][T::EFFICIENCY] };
+            }
         }
     }
-    for j in 0..n {
-        capitals[j] = capital(capitals[j], reserve[j][MEN], reserve[j][WOMEN], ctx, p);
-    }
+    by_eights!(n, j, W => capitals_of::<W>(rows(capitals, j), rows_of(reserve, j), ctx, p));
 
     if k.month.month() == 1 {
         for j in 0..n {
             age(&mut pop[j], &mut reserve[j]);
         }
         // Ageing mixes reserves: look them up again.
-        at.look_up(k, intake, reserve);
+        fed = all_fed(reserve);
+        at.look_up(k, intake, reserve, fed);
     }
 
     // Deaths.
@@ -392,80 +572,78 @@ fn update_lanes(
         let at = &flat(&at.columns)[..all];
         let base = &flat(&repeated.death_base)[..all];
         let v = &flat(&repeated.vulnerability)[..all];
-        // Summed after the loop: a u64 sum in it would make it four values wide, not eight.
-        let dead = &mut flat_mut(&mut scratch.dead)[..all];
-        for x in 0..all {
-            let (d, left) = deaths(
-                people[x],
-                res[x],
-                carry[x],
-                at[x][1],
-                at[x][2],
-                base[x],
-                v[x],
-                b,
-            );
-            carry[x] = left;
-            people[x] -= d;
-            dead[x] = d;
-        }
-        out.deaths += dead.iter().map(|&d| u64::from(d)).sum::<u64>();
+        let dead = if fed {
+            all_deaths::<true>(people, res, carry, at, base, v, b)
+        } else {
+            all_deaths::<false>(people, res, carry, at, base, v, b)
+        };
+        out.deaths += u64::from(dead);
     }
 
     // Births, nine months after conception.
-    let mut births = 0u64;
-    for j in 0..n {
-        let born = pregnancies(
-            pop[j][WOMEN],
-            at.columns[j][WOMEN][3],
-            &mut postponed[j],
-            &mut pregnancy[j],
-            &mut birth_carry[j],
+    {
+        let (at, born) = (&at.columns[..n], &mut scratch.born[..n]);
+        by_eights!(n, j, W => births_of::<W>(
+            rows(pop, j),
+            rows(reserve, j),
+            rows(postponed, j),
+            rows(pregnancy, j),
+            rows(birth_carry, j),
+            rows_of(at, j),
+            rows(born, j),
             ctx,
             p,
-        );
-        // Newborns join the children with a full reserve. Whether a child is born is close
-        // to a coin toss: select, do not branch.
-        let newborn = mixed(reserve[j][CHILD], pop[j][CHILD], 1.0, born);
-        reserve[j][CHILD] = select_unpredictable(born > 0, newborn, reserve[j][CHILD]);
-        pop[j][CHILD] += born;
-        births += u64::from(born);
+        ));
+        out.births += born.iter().map(|&b| u64::from(b)).sum::<u64>();
     }
-    out.births += births;
 
     // Recruitment to the cities (or return), working-age people only.
     let rate = ctx.urban_recruitment as f32;
-    let mut migrants = 0i64;
+    let (recruited, returned) = (&mut scratch.recruited[..n], &mut scratch.returned[..n]);
     if rate > 0.0 {
         // Recruitment only: nobody returns (a carry is above −1, so the expected migrants are
         // too), and the reserves are not mixed.
-        for j in 0..n {
-            migrants += migrate::<false>(&mut pop[j], &mut reserve[j], &mut migration_carry[j], rate);
-        }
+        by_eights!(n, j, W => migrate_all::<false, W>(
+            rows(pop, j),
+            rows(reserve, j),
+            rows(migration_carry, j),
+            rate,
+            rows(recruited, j),
+            rows(returned, j),
+        ));
+        out.migrants += recruited.iter().map(|&m| i64::from(m)).sum::<i64>();
     } else if rate < 0.0 {
-        for j in 0..n {
-            migrants += migrate::<true>(&mut pop[j], &mut reserve[j], &mut migration_carry[j], rate);
+        by_eights!(n, j, W => migrate_all::<true, W>(
+            rows(pop, j),
+            rows(reserve, j),
+            rows(migration_carry, j),
+            rate,
+            rows(recruited, j),
+            rows(returned, j),
+        ));
+        out.migrants += recruited.iter().map(|&m| i64::from(m)).sum::<i64>()
+            - returned.iter().map(|&m| i64::from(m)).sum::<i64>();
+    }
+
+    // The commune's sums, the reserve sum team by team in order. People summed in u32, eight
+    // lanes at a time: a batch's people are far below 2^32 (a team's below 2^24). Each
+    // group's people times reserve in one loop over the batch's groups in a row.
+    let mut people = 0u32;
+    {
+        let (pop, res) = (&pop.as_flattened()[..all], &reserve.as_flattened()[..all]);
+        let products = &mut flat_mut(&mut scratch.products)[..all];
+        for x in 0..all {
+            people += pop[x];
+            products[x] = count(pop[x]) * res[x];
         }
     }
-    out.migrants += migrants;
-
-    // The commune's sums, the reserve sum team by team in order.
-    let mut people = 0u64;
-    for &x in pop.as_flattened() {
-        people += u64::from(x);
-    }
-    out.pop_end += people;
+    out.pop_end += u64::from(people);
     // Each team's sum (in group order, in f32: a team's people are far below 2^24) apart from
     // the others', which vectorises across the teams; then the batch's, eight lanes at a time
     // (lanes past `n` stay 0), in f64.
     let mut reserve_sums = [0.0f32; LANES];
-    for j in 0..n {
-        let mut reserve_sum = 0.0f32;
-        for a in 0..N_AGE {
-            reserve_sum += count(pop[j][a]) * reserve[j][a];
-        }
-        reserve_sums[j] = reserve_sum;
-    }
+    let products = &scratch.products[..n];
+    by_eights!(n, j, W => team_sums::<W>(rows_of(products, j), rows(&mut reserve_sums, j)));
     out.reserve_sum += lane_sum(&reserve_sums);
 }
 }
@@ -474,9 +652,9 @@ fn update_lanes(
 /// were looked up), and where the reserves lie in the tables.
 #[derive(Clone, Debug, Default)]
 struct Looked {
-    /// Each group's four columns side by side, as in the table: efficiency, famine, critical,
-    /// fecundity. Stored so, each group's four are interpolated and stored as one vector; the
-    /// loops over the batch's groups read the columns they need four apart. (Stored as four
+    /// Each group's four columns side by side, as in the table ([`ReserveTable::FAMINE`] and
+    /// the others). Stored so, each group's four are interpolated and stored as one vector;
+    /// the loops over the batch's groups read the columns they need four apart. (Stored as four
     /// arrays, one per column, the interpolation was split value by value into each array:
     /// a scalar load per value from the table; and that was slower.)
     columns: Groups<[f32; 4]>,
@@ -492,17 +670,30 @@ impl Looked {
     /// callers select h = 1 and the normal hazard), which is cheaper than a branch per group
     /// that mispredicts; whole teams at full reserves, most teams in the good years, skip the
     /// lookups.
+    /// `fed`: every group of the batch is at a full reserve ([`all_fed`]); nothing is then
+    /// looked up.
     #[inline(always)]
-    fn look_up(&mut self, k: &Knobs, intake: &Intakes, reserve: &[[f32; N_AGE]]) {
-        look_up(k.simd, self, k, intake, reserve);
+    fn look_up(&mut self, k: &Knobs, intake: &Intakes, reserve: &[[f32; N_AGE]], fed: bool) {
+        look_up(k.simd, self, k, intake, reserve, fed);
     }
 }
 
 kernel! {
 /// [`Looked::look_up`], out of line in the instruction set `simd`.
-fn look_up(at: &mut Looked, k: &Knobs, intake: &Intakes, reserve: &[[f32; N_AGE]]) {
+fn look_up(at: &mut Looked, k: &Knobs, intake: &Intakes, reserve: &[[f32; N_AGE]], fed: bool) {
     let n = reserve.len().min(LANES);
     let reserve = &reserve[..n];
+    if fed {
+        for j in 0..n {
+            let table = if intake.rationed[j] {
+                &k.curves.reserve_canteen
+            } else {
+                &k.curves.reserve_normal
+            };
+            at.columns[j] = [table.full_columns(); N_AGE];
+        }
+        return;
+    }
     // Where every reserve lies in the tables, in one loop that vectorises.
     let (row, frac) = (&mut at.row, &mut at.frac);
     {
@@ -652,6 +843,36 @@ mod tests {
     }
 
     #[test]
+    fn to_i32_is_the_saturating_cast() {
+        let mut xs = vec![
+            f32::NAN,
+            -f32::NAN,
+            f32::INFINITY,
+            f32::NEG_INFINITY,
+            f32::MAX,
+            f32::MIN,
+            0.0,
+            -0.0,
+            2_147_483_648.0,
+            -2_147_483_648.0,
+            2_147_483_520.0,
+            -2_147_483_904.0,
+            8_388_608.5,
+        ];
+        for k in -200_000..=200_000 {
+            xs.push(k as f32 / 997.0);
+        }
+        let mut x = 1.0f32;
+        while x < 1e38 {
+            xs.extend([x, -x, x.next_up(), x.next_down(), -x.next_up()]);
+            x *= 1.37;
+        }
+        for x in xs {
+            assert_eq!(to_i32(x), x as i32, "{x}");
+        }
+    }
+
+    #[test]
     fn branch_free_mix_is_the_branchy_one_bit_for_bit() {
         let mut next = generator(7);
         for _ in 0..200_000 {
@@ -684,11 +905,12 @@ mod tests {
             let when = format!("{pop:?} {reserve:?} {carry} {rate}");
             let old = migrate_reference(&mut pop, &mut reserve, &mut carry, rate);
             // Without returns where the rate is positive, as the batches run it.
-            let new = if rate > 0.0 {
+            let (gone, back) = if rate > 0.0 {
                 migrate::<false>(&mut pop_new, &mut reserve_new, &mut carry_new, rate as f32)
             } else {
                 migrate::<true>(&mut pop_new, &mut reserve_new, &mut carry_new, rate as f32)
             };
+            let new = i64::from(gone) - i64::from(back);
             assert_eq!(old, new, "{when}");
             assert_eq!(pop, pop_new, "{when}");
             assert_eq!(
