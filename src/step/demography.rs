@@ -670,6 +670,7 @@ impl Looked {
     /// callers select h = 1 and the normal hazard), which is cheaper than a branch per group
     /// that mispredicts; whole teams at full reserves, most teams in the good years, skip the
     /// lookups.
+    ///
     /// `fed`: every group of the batch is at a full reserve ([`all_fed`]); nothing is then
     /// looked up.
     #[inline(always)]
