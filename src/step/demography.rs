@@ -489,6 +489,32 @@ fn migrate_all<const RETURNS: bool, const W: usize>(
     }
 }
 
+/// [`migrate`] of a batch's teams (as many as in `pop`); returns the migrants (negative:
+/// returned). `moved` holds each team's recruits and returnees, summed after the loop.
+#[inline(always)]
+fn migrate_batch<const RETURNS: bool>(
+    pop: &mut [[u32; N_AGE]],
+    reserve: &mut [[f32; N_AGE]],
+    carry: &mut [f32],
+    rate: f32,
+    (recruited, returned): (&mut [u32], &mut [u32]),
+) -> i64 {
+    by_eights!(pop.len(), j, W => migrate_all::<RETURNS, W>(
+        rows(pop, j),
+        rows(reserve, j),
+        rows(carry, j),
+        rate,
+        rows(recruited, j),
+        rows(returned, j),
+    ));
+    let gone = recruited.iter().map(|&m| i64::from(m)).sum::<i64>();
+    if RETURNS {
+        gone - returned.iter().map(|&m| i64::from(m)).sum::<i64>()
+    } else {
+        gone
+    }
+}
+
 kernel! {
 /// [`update_batch`] on a batch's columns (at most [`LANES`] teams, as many in each), in the
 /// instruction set `simd`.
@@ -599,30 +625,13 @@ fn update_lanes(
 
     // Recruitment to the cities (or return), working-age people only.
     let rate = ctx.urban_recruitment as f32;
-    let (recruited, returned) = (&mut scratch.recruited[..n], &mut scratch.returned[..n]);
+    let moved = (&mut scratch.recruited[..n], &mut scratch.returned[..n]);
     if rate > 0.0 {
         // Recruitment only: nobody returns (a carry is above −1, so the expected migrants are
         // too), and the reserves are not mixed.
-        by_eights!(n, j, W => migrate_all::<false, W>(
-            rows(pop, j),
-            rows(reserve, j),
-            rows(migration_carry, j),
-            rate,
-            rows(recruited, j),
-            rows(returned, j),
-        ));
-        out.migrants += recruited.iter().map(|&m| i64::from(m)).sum::<i64>();
+        out.migrants += migrate_batch::<false>(pop, reserve, migration_carry, rate, moved);
     } else if rate < 0.0 {
-        by_eights!(n, j, W => migrate_all::<true, W>(
-            rows(pop, j),
-            rows(reserve, j),
-            rows(migration_carry, j),
-            rate,
-            rows(recruited, j),
-            rows(returned, j),
-        ));
-        out.migrants += recruited.iter().map(|&m| i64::from(m)).sum::<i64>()
-            - returned.iter().map(|&m| i64::from(m)).sum::<i64>();
+        out.migrants += migrate_batch::<true>(pop, reserve, migration_carry, rate, moved);
     }
 
     // The commune's sums, the reserve sum team by team in order. People summed in u32, eight
